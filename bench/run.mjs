@@ -1,0 +1,19 @@
+// Bundles each TypeScript benchmark with esbuild (Node 20 cannot run .ts) and runs it in this process.
+// Usage: node bench/run.mjs bench/mac.bench.ts [more.bench.ts ...]
+import { build } from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const entries = process.argv.slice(2);
+if (entries.length === 0) {
+  console.error('usage: node bench/run.mjs <file.bench.ts>...');
+  process.exit(2);
+}
+const outdir = resolve('.bench-out');
+mkdirSync(outdir, { recursive: true });
+for (const entry of entries) {
+  const outfile = resolve(outdir, basename(entry).replace(/\.ts$/, '.mjs'));
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  await import(pathToFileURL(outfile).href);
+}

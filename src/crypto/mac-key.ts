@@ -1,0 +1,95 @@
+import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
+import { abytes, clean, type CHash } from '@noble/hashes/utils.js';
+import { equalBytes } from './constant-time.js';
+
+type KeyedHmac = _HMAC<any>;
+
+/** One scratch HMAC state and one tag buffer per hash function, shared by every key of that hash. */
+interface Scratch {
+  state: KeyedHmac | undefined;
+  readonly tag: Uint8Array;
+}
+const scratches = new WeakMap<CHash, Scratch>();
+function scratchFor(hash: CHash): Scratch {
+  let s = scratches.get(hash);
+  if (!s) scratches.set(hash, (s = { state: undefined, tag: new Uint8Array(hash.outputLen) }));
+  return s;
+}
+
+const REDACTED = '[MacKey: key material redacted]';
+let revealMaterial: (key: MacKey) => Uint8Array;
+
+/**
+ * An HMAC key whose bytes never leave it: no enumerable field, `toJSON`, `toString` and `inspect` all redact.
+ *
+ * The first MAC keys the inner and outer hash states once (ipad and opad absorbed, RFC 2104 §2) and keeps them; every
+ * MAC after that copies them into a scratch state shared by all keys of the same hash (`_cloneInto`, no allocation)
+ * and hashes only the message. Keying lazily keeps an idle key down to its material.
+ */
+export class MacKey {
+  readonly #hash: CHash;
+  readonly #material: Uint8Array;
+  #keyed: KeyedHmac | undefined;
+  #scratch: Scratch | undefined;
+
+  static {
+    revealMaterial = (key) => key.#material;
+  }
+
+  /** `material` is copied; any length is accepted (keys longer than a block are hashed first, RFC 2104 §2). */
+  constructor(hash: CHash, material: Uint8Array) {
+    abytes(material, undefined, 'key material');
+    this.#hash = hash;
+    this.#material = material.slice();
+  }
+
+  /** Tag length in bytes: the hash's full output. */
+  get macLength(): number {
+    return this.#hash.outputLen;
+  }
+
+  #run(message: Uint8Array, out: Uint8Array): void {
+    let scratch = this.#scratch;
+    if (!scratch) {
+      this.#keyed = hmac.create(this.#hash, this.#material);
+      scratch = this.#scratch = scratchFor(this.#hash);
+    }
+    const state = (scratch.state = this.#keyed!._cloneInto(scratch.state));
+    state.update(message);
+    state.digestInto(out); // also wipes the scratch hash states
+  }
+
+  /** HMAC(key, message), a fresh array of `macLength` bytes. */
+  mac(message: Uint8Array): Uint8Array {
+    const out = new Uint8Array(this.#hash.outputLen);
+    this.#run(message, out);
+    return out;
+  }
+
+  /**
+   * True when `tag` is exactly HMAC(key, message). The comparison reads the whole expected tag whatever the content;
+   * a tag of another length (truncated or padded) is invalid.
+   */
+  verify(message: Uint8Array, tag: Uint8Array): boolean {
+    const expected = (this.#scratch ?? scratchFor(this.#hash)).tag;
+    this.#run(message, expected);
+    const ok = equalBytes(expected, tag);
+    clean(expected);
+    return ok;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+  toString(): string {
+    return REDACTED;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return REDACTED;
+  }
+}
+
+/** A copy of the key's bytes, for sealing into a snapshot. Internal: not exported from the package. */
+export function exportMacKeyMaterial(key: MacKey): Uint8Array {
+  return revealMaterial(key).slice();
+}

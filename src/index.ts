@@ -2,6 +2,12 @@
  * hmac-kms: AWS KMS HMAC keys, emulated in pure TypeScript. This entry point is isomorphic: nothing under it imports
  * `node:*`, uses `Buffer` or `process`.
  */
-export { KeySpec, MacAlgorithmSpec } from './enums.js';
-export type { HmacKeySpec } from './enums.js';
+export { HmacKms } from './kms.js';
+export type { HmacKmsOptions, SeedKeyInput } from './kms.js';
+export type { AuditEvent, AuditUserIdentity } from './audit/cloudtrail.js';
 export type { RandomSource } from './crypto/random.js';
+export type { Quotas } from './operations/context.js';
+export { DEFAULT_HMAC_UNSUPPORTED_REGIONS } from './model/regions.js';
+export * from './errors.js';
+export * from './enums.js';
+export type * from './model/kms-types.generated.js';

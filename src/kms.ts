@@ -1,0 +1,231 @@
+/**
+ * `HmacKms`: one caller talking to one Region's KMS endpoint, in a world of accounts, Regions and keys that every
+ * instance derived from it (`as()`, `inRegion()`) shares. Every operation runs the same pipeline:
+ * validate → resolve → authorize → key state → key usage/algorithm → DryRun → act → audit.
+ */
+import { buildAuditEvent, type AuditEvent, type CallOrigin } from './audit/cloudtrail.js';
+import { defaultRandom, randomBytes, toHex, type RandomSource } from './crypto/random.js';
+import { DryRunOperationException, KmsServiceException } from './errors.js';
+import type { CreateKeyResponse, KmsOperations, ResponseMetadata } from './model/kms-types.generated.js';
+import { checkKeyState } from './model/key-states.js';
+import { parseCaller, type Caller } from './model/principal.js';
+import { DEFAULT_HMAC_UNSUPPORTED_REGIONS, isAccountId, isRegionName, partitionOf } from './model/regions.js';
+import { validateInput } from './model/validate.js';
+import { createWorld, purgeDeletedKeys, type World } from './model/world.js';
+import { DEFAULT_QUOTAS, resolveKey, type CallContext, type KmsConfig, type OperationDef, type Quotas, type ResolvedKey } from './operations/context.js';
+import type { SeedKeyRequest } from './operations/keys.js';
+import { methodName, OPERATIONS } from './operations/index.js';
+import type { HmacKeySpec } from './enums.js';
+import type { Tag } from './model/kms-types.generated.js';
+
+export interface HmacKmsOptions {
+  /** The Region of the endpoint this instance talks to. Default `us-east-1`. */
+  region?: string;
+  /** The default account: the caller's when `principal` is not given. Default `111122223333`. */
+  accountId?: string;
+  /** The caller, an IAM identity ARN (or a 12-digit account id for its root). Default: the account's root. */
+  principal?: string;
+  /** Every time-dependent rule reads this. Default `() => new Date()`. */
+  clock?: () => Date;
+  /** Source of key material, key ids, grant ids and tokens. Default: `crypto.getRandomValues`. */
+  random?: RandomSource;
+  /** Receives one CloudTrail-shaped record per call. */
+  audit?: (event: AuditEvent) => void;
+  /** Adjustable AWS quotas (defaults: 100,000 keys per account and Region, 50 aliases and 50,000 grants per key). */
+  quotas?: Partial<Quotas>;
+  /** Regions without HMAC keys. Default: the list the KMS Developer Guide gave in 2022 (see README). */
+  hmacUnsupportedRegions?: readonly string[];
+}
+
+/** What `HmacKms` instances of one world share. */
+interface Shared {
+  readonly world: World;
+  readonly clock: () => Date;
+  readonly random: RandomSource;
+  readonly audit: ((event: AuditEvent) => void) | undefined;
+  readonly config: KmsConfig;
+}
+
+/** Internal entry point for the wire doors: run an operation by name with its origin (not part of the public API). */
+export const INVOKE = Symbol('hmac-kms.invoke');
+
+export interface SeedKeyInput {
+  KeySpec: HmacKeySpec;
+  KeyMaterial: Uint8Array;
+  KeyId?: string;
+  Description?: string;
+  Tags?: Tag[];
+  Policy?: string;
+  MultiRegion?: boolean;
+}
+
+const DRY_RUN = 'The request would have succeeded, but the DryRun option is set.'; // recorded: test_generate_data_key_pair_dry_run
+
+export interface HmacKms extends KmsOperations {}
+
+export class HmacKms {
+  /** The Region of the endpoint this instance calls. */
+  readonly region: string;
+  /** The caller's account. */
+  readonly accountId: string;
+  /** The caller's ARN (a session ARN for roles). */
+  readonly principal: string;
+
+  readonly #shared: Shared;
+  readonly #caller: Caller;
+
+  constructor(options?: HmacKmsOptions);
+  constructor(options: HmacKmsOptions | undefined, derived?: { shared: Shared; caller: Caller; region: string }) {
+    if (derived) {
+      this.#shared = derived.shared;
+      this.#caller = derived.caller;
+      this.region = derived.region;
+    } else {
+      const o = options ?? {};
+      const region = o.region ?? 'us-east-1';
+      if (!isRegionName(region)) throw new TypeError(`HmacKms: region must look like 'us-east-1' (got ${JSON.stringify(region)})`);
+      const accountId = o.accountId ?? '111122223333';
+      if (!isAccountId(accountId)) throw new TypeError(`HmacKms: accountId must be 12 digits (got ${JSON.stringify(accountId)})`);
+      const principal = o.principal ?? `arn:${partitionOf(region)}:iam::${accountId}:root`;
+      const caller = parseCaller(principal, region);
+      if (!caller) throw new TypeError(`HmacKms: principal must be an IAM user, role, assumed-role session or account root ARN, or an account id (got ${JSON.stringify(principal)})`);
+      for (const [name, fn] of [['clock', o.clock], ['random', o.random], ['audit', o.audit]] as const) {
+        if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`HmacKms: ${name} must be a function`);
+      }
+      const random = o.random ?? defaultRandom;
+      const quotas = { ...DEFAULT_QUOTAS, ...o.quotas };
+      for (const [name, value] of Object.entries(quotas)) {
+        if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`HmacKms: quotas.${name} must be a non-negative integer`);
+      }
+      this.#shared = {
+        world: createWorld(toHex(randomBytes(random, 6))),
+        clock: o.clock ?? (() => new Date()),
+        random,
+        audit: o.audit,
+        config: { quotas: Object.freeze(quotas), hmacUnsupportedRegions: new Set(o.hmacUnsupportedRegions ?? DEFAULT_HMAC_UNSUPPORTED_REGIONS) },
+      };
+      this.#caller = caller;
+      this.region = region;
+    }
+    this.accountId = this.#caller.account;
+    this.principal = this.#caller.arn;
+  }
+
+  /** The same world and Region, another caller. The caller's account is the one in its ARN. */
+  as(principal: string): HmacKms {
+    const caller = parseCaller(principal, this.region);
+    if (!caller) throw new TypeError(`HmacKms.as: not an IAM identity ARN or account id: ${JSON.stringify(principal)}`);
+    return new (HmacKms as new (o: undefined, d: object) => HmacKms)(undefined, { shared: this.#shared, caller, region: this.region });
+  }
+
+  /** The same world and caller, another Region. */
+  inRegion(region: string): HmacKms {
+    if (!isRegionName(region)) throw new TypeError(`HmacKms.inRegion: region must look like 'us-east-1' (got ${JSON.stringify(region)})`);
+    return new (HmacKms as new (o: undefined, d: object) => HmacKms)(undefined, { shared: this.#shared, caller: this.#caller, region });
+  }
+
+  /**
+   * Emulator-only: creates a key with known material (and optionally a fixed KeyId) in the caller's account and
+   * Region, an ordinary `Origin: 'AWS_KMS'` key authorized like one from `createKey`.
+   */
+  declare seedKey: (input: SeedKeyInput) => Promise<CreateKeyResponse & ResponseMetadata>;
+
+  /** Runs one operation by API name; `origin` carries what a wire door knows about the caller's connection. */
+  [INVOKE](operation: string, input: unknown, origin?: CallOrigin): Promise<Record<string, unknown>> {
+    const op = OPERATIONS.get(operation);
+    if (!op) return Promise.reject(new TypeError(`unknown operation ${operation}`));
+    return this.#invoke(op, input, origin);
+  }
+
+  async #invoke(op: OperationDef, raw: unknown, origin?: CallOrigin): Promise<Record<string, unknown>> {
+    return this.#run(op, raw, origin);
+  }
+
+  #run(op: OperationDef, raw: unknown, origin: CallOrigin | undefined): Record<string, unknown> {
+    const shared = this.#shared;
+    const now = shared.clock();
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('HmacKms: clock() must return a valid Date');
+    const world = shared.world;
+    purgeDeletedKeys(world, now.getTime());
+    const requestId = nextRequestId(world);
+    const ctx: CallContext = { world, caller: this.#caller, region: this.region, now, random: shared.random, config: shared.config, requestId };
+    let input: Record<string, unknown> | undefined;
+    let resolved: ResolvedKey | undefined;
+    try {
+      // 1. validate
+      input = (op.parse ? op.parse(raw) : validateInput(op.shape, raw)) as Record<string, unknown>;
+      op.check?.(input, ctx);
+      // 2. resolve
+      if (op.key) {
+        const id = input[op.key.member] as string | undefined;
+        if (id !== undefined) resolved = resolveKey(ctx, id, op.key.forms);
+      }
+      // 3. authorize (the seam the authorization layer fills)
+      // 4. key state
+      if (resolved && op.states) checkKeyState(op.states, resolved.key.KeyState, resolved.key.Arn);
+      // 5. key usage / algorithm
+      if (resolved) op.usage?.(resolved.key, input, ctx);
+      // 6. DryRun: only once everything above passed
+      if (input.DryRun === true) throw new DryRunOperationException(DRY_RUN);
+      // 7. act
+      const output = op.handler(ctx, input, resolved) as Record<string, unknown>;
+      this.#audit(op, ctx, input, output, undefined, resolved, origin);
+      return { ...output, $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } };
+    } catch (err) {
+      if (err instanceof KmsServiceException) {
+        err.$metadata = { httpStatusCode: err.$fault === 'client' ? 400 : 500, requestId };
+        this.#audit(op, ctx, input, undefined, err, resolved, origin);
+      }
+      throw err;
+    }
+  }
+
+  #audit(
+    op: OperationDef,
+    ctx: CallContext,
+    input: Record<string, unknown> | undefined,
+    output: Record<string, unknown> | undefined,
+    error: KmsServiceException | undefined,
+    resolved: ResolvedKey | undefined,
+    origin: CallOrigin | undefined,
+  ): void {
+    const sink = this.#shared.audit;
+    if (!sink || op.wire === false) return;
+    sink(
+      buildAuditEvent({
+        caller: ctx.caller,
+        eventName: op.name,
+        region: ctx.region,
+        now: ctx.now,
+        requestId: ctx.requestId,
+        readOnly: op.readOnly,
+        request: input,
+        response: output,
+        error: error && { name: error.name, message: error.message },
+        key: resolved && { arn: resolved.key.Arn, account: resolved.key.AWSAccountId },
+        origin,
+      }),
+    );
+  }
+
+  static {
+    for (const op of OPERATIONS.values()) {
+      Object.defineProperty(HmacKms.prototype, methodName(op.name), {
+        value: function (this: HmacKms, input?: unknown) {
+          return this.#invoke(op, input);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+}
+
+/** A UUID-shaped request id: a per-world random prefix and a counter (cheap, unique, deterministic in tests). */
+function nextRequestId(world: World): string {
+  const n = (++world.requestCount).toString(16).padStart(18, '0');
+  const p = world.requestIdPrefix;
+  return `${p.slice(0, 8)}-${p.slice(8, 12)}-4${n.slice(0, 3)}-8${n.slice(3, 6)}-${n.slice(6, 18)}`;
+}
+
+export type { SeedKeyRequest };

@@ -1,0 +1,24 @@
+/**
+ * The key policy KMS gives a key created through the API without `Policy`, as GetKeyPolicy returns it: Jackson's
+ * pretty printer (`" : "`, two-space indent, `[ {`). Source: the API reference GetKeyPolicy example
+ * (botocore examples-1.json `to-retrieve-a-key-policy-1479170128325`) and DG ct-put-key-policy.md; the Sid is
+ * "Enable IAM User Permissions" as in those examples (the DG narrative's "Enable IAM policies" is not what the API
+ * returns). The principal's partition follows the Region.
+ */
+export function defaultKeyPolicy(partition: string, account: string): string {
+  return (
+    '{\n' +
+    '  "Version" : "2012-10-17",\n' +
+    '  "Id" : "key-default-1",\n' +
+    '  "Statement" : [ {\n' +
+    '    "Sid" : "Enable IAM User Permissions",\n' +
+    '    "Effect" : "Allow",\n' +
+    '    "Principal" : {\n' +
+    `      "AWS" : "arn:${partition}:iam::${account}:root"\n` +
+    '    },\n' +
+    '    "Action" : "kms:*",\n' +
+    '    "Resource" : "*"\n' +
+    '  } ]\n' +
+    '}'
+  );
+}

@@ -98,7 +98,7 @@ export class HmacKms {
         if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`HmacKms: quotas.${name} must be a non-negative integer`);
       }
       this.#shared = {
-        world: createWorld(toHex(randomBytes(random, 6))),
+        world: createWorld(requestIdPrefix(toHex(randomBytes(random, 8)))),
         clock: o.clock ?? (() => new Date()),
         random,
         audit: o.audit,
@@ -170,7 +170,8 @@ export class HmacKms {
       // 7. act
       const output = op.handler(ctx, input, resolved) as Record<string, unknown>;
       this.#audit(op, ctx, input, output, undefined, resolved, origin);
-      return { ...output, $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } };
+      output.$metadata = { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 };
+      return output;
     } catch (err) {
       if (err instanceof KmsServiceException) {
         err.$metadata = { httpStatusCode: err.$fault === 'client' ? 400 : 500, requestId };
@@ -221,11 +222,14 @@ export class HmacKms {
   }
 }
 
-/** A UUID-shaped request id: a per-world random prefix and a counter (cheap, unique, deterministic in tests). */
+/** `xxxxxxxx-xxxx-4xxx-8xxx-` from 16 random hex digits: the fixed part of this world's request ids. */
+function requestIdPrefix(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-8${hex.slice(15, 16)}00-`;
+}
+
+/** A UUID-shaped request id: a per-world random prefix and a 48-bit counter (cheap, unique, deterministic in tests). */
 function nextRequestId(world: World): string {
-  const n = (++world.requestCount).toString(16).padStart(18, '0');
-  const p = world.requestIdPrefix;
-  return `${p.slice(0, 8)}-${p.slice(8, 12)}-4${n.slice(0, 3)}-8${n.slice(3, 6)}-${n.slice(6, 18)}`;
+  return world.requestIdPrefix + (++world.requestCount).toString(16).padStart(12, '0');
 }
 
 export type { SeedKeyRequest };

@@ -18,12 +18,18 @@ export interface MultiRegionGroup {
   replicaRegions: string[];
 }
 
+export interface KeyTag {
+  TagKey: string;
+  TagValue: string;
+}
+
 export interface KeyRecord {
   readonly KeyId: string;
   readonly Arn: string;
   readonly AWSAccountId: string;
   readonly Region: string;
-  readonly CreationDate: Date;
+  /** CreationDate, in ms (a number: a Date per idle key costs ~120 heap bytes). */
+  readonly createdMs: number;
   Description: string;
   readonly KeySpec: HmacKeySpec;
   readonly MacAlgorithm: MacAlgorithmSpec;
@@ -33,10 +39,13 @@ export interface KeyRecord {
   PendingWindowInDays?: number;
   readonly Origin: 'AWS_KMS';
   readonly multiRegion?: MultiRegionGroup;
-  /** Tags in insertion order; updating a tag keeps its place (recorded: test_update_and_add_tags_on_tagged_key). */
-  readonly tags: Map<string, string>;
-  /** Names of the aliases that point at this key. */
-  readonly aliases: Set<string>;
+  /**
+   * Tags in insertion order; updating a tag keeps its place (recorded: test_update_and_add_tags_on_tagged_key).
+   * Arrays, not Maps: at most 50 entries, and an empty array costs far less than an empty Map per idle key.
+   */
+  readonly tags: KeyTag[];
+  /** Names of the aliases that point at this key (at most the alias quota). */
+  readonly aliases: string[];
   /** The key policy document, verbatim. */
   policy: string;
   /** Creation sequence number: the order of ListKeys and the anchor of its markers. */
@@ -54,7 +63,7 @@ export function toKeyMetadata(key: KeyRecord): KeyMetadata {
     AWSAccountId: key.AWSAccountId,
     KeyId: key.KeyId,
     Arn: key.Arn,
-    CreationDate: new Date(key.CreationDate.getTime()),
+    CreationDate: new Date(key.createdMs),
     Enabled: key.KeyState === 'Enabled',
     Description: key.Description,
     KeyUsage: 'GENERATE_VERIFY_MAC',

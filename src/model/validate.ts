@@ -7,7 +7,10 @@
  *    `ValidationException` in AWS's format, e.g. `1 validation error detected: Value 'INVALID' at 'macAlgorithm'
  *    failed to satisfy constraint: Member must satisfy enum value set: [...]` (recorded, aws-recorded-hmac.json).
  *    Member paths are lower-camel-cased, list items are 1-based (`tags.1.member.tagKey`, recorded), and values of
- *    `sensitive` members are not echoed (`Value at 'plaintext'`, recorded).
+ *    `sensitive` members are not echoed (`Value at 'plaintext'`, recorded). Several violations are joined with
+ *    "; " after "N validation errors detected: ".
+ *
+ * Each shape is compiled once into a pair of functions, so a call walks precomputed member lists.
  */
 import { SerializationException, ValidationException } from '../errors.js';
 import { SHAPES, type ModelShape } from './kms-shapes.generated.js';
@@ -28,169 +31,199 @@ const ENUM_DISPLAY_ORDER: Readonly<Record<string, readonly string[]>> = {
   KeyUsageType: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'],
 };
 
-const patterns = new Map<string, RegExp>();
-/** Model patterns are Java regular expressions that must match the whole value (`Matcher.matches()`). */
-function patternOf(source: string): RegExp {
-  let re = patterns.get(source);
-  if (!re) patterns.set(source, (re = new RegExp(`^(?:${source})$`)));
-  return re;
+interface Compiled {
+  /** Phase 1: a checked copy (blobs as Uint8Array, unknown members and nulls dropped); throws SerializationException. */
+  de(value: unknown): unknown;
+  /** Phase 2: appends the violations of `value` at `path`. */
+  ck(value: unknown, path: string, errors: string[]): void;
 }
 
 const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
-const codePoints = (s: string): number => {
+
+/** Length in Unicode code points (Smithy's string length), exact only when it matters. */
+function codePointLength(s: string): number {
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0; i < s.length; i++, n++) {
     const c = s.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) n++;
-    else {
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
-      n++;
       if (d >= 0xdc00 && d <= 0xdfff) i++;
     }
   }
   return n;
-};
+}
 
 const utf8 = new TextEncoder();
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
 
-// ---------------------------------------------------------------- phase 1: types
-
 const JSON_KIND = (v: unknown): string =>
   typeof v === 'string' ? 'STRING_VALUE' : typeof v === 'number' ? 'NUMBER_VALUE' : typeof v === 'boolean' ? 'BOOLEAN_VALUE' : 'VALUE';
 
-function typeError(value: unknown, expected: string): SerializationException {
+/** The wrong JSON type for a scalar member. */
+function scalarMismatch(value: unknown, expected: string): SerializationException {
   if (Array.isArray(value)) return new SerializationException('Start of list found where not expected');
   if (isPlainObject(value)) return new SerializationException('Start of structure or map found where not expected.');
   return new SerializationException(`${JSON_KIND(value)} can not be converted to ${expected}`);
 }
-
-/**
- * Phase 1: returns a copy of `value` holding only the model's members, with blobs as `Uint8Array` (a string blob is
- * taken as its UTF-8 bytes, as the AWS SDK does) and `null` dropped. Throws `SerializationException` on a type mismatch.
- */
-function deserialize(shapeName: string, value: unknown): unknown {
-  const shape = SHAPES[shapeName]!;
-  switch (shape.type) {
-    case 'string':
-      if (typeof value !== 'string') throw typeError(value, 'a String');
-      return value;
-    case 'integer':
-    case 'long':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw typeError(value, shape.type === 'long' ? 'a Long' : 'an Integer');
-      if (!Number.isInteger(value)) throw new SerializationException(`NUMBER_VALUE can not be converted to ${shape.type === 'long' ? 'a Long' : 'an Integer'}`);
-      return value;
-    case 'boolean':
-      if (typeof value !== 'boolean') throw typeError(value, 'a Boolean');
-      return value;
-    case 'blob':
-      if (value instanceof Uint8Array) return value;
-      if (typeof value === 'string') return utf8.encode(value);
-      throw typeError(value, 'a ByteBuffer');
-    case 'timestamp':
-      if (value instanceof Date) return value;
-      if (typeof value === 'number') return new Date(value * 1000);
-      throw typeError(value, 'a Date');
-    case 'list': {
-      if (!Array.isArray(value)) throw isPlainObject(value) ? typeError(value, '') : new SerializationException('Unexpected token received from parser');
-      return value.map((item) => (item === null || item === undefined ? undefined : deserialize(shape.member, item)));
-    }
-    case 'map': {
-      if (!isPlainObject(value)) throw Array.isArray(value) ? typeError(value, '') : new SerializationException('Unexpected token received from parser');
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = deserialize(shape.value, v);
-      return out;
-    }
-    case 'structure': {
-      if (!isPlainObject(value)) throw Array.isArray(value) ? typeError(value, '') : new SerializationException('Unexpected token received from parser');
-      const out: Record<string, unknown> = {};
-      for (const member in shape.members) {
-        const v = value[member];
-        if (v !== null && v !== undefined) out[member] = deserialize(shape.members[member]!, v);
-      }
-      return out;
-    }
-  }
+/** The wrong JSON type for a list, map or structure member. */
+function containerMismatch(value: unknown): SerializationException {
+  if (Array.isArray(value)) return new SerializationException('Start of list found where not expected');
+  if (isPlainObject(value)) return new SerializationException('Start of structure or map found where not expected.');
+  return new SerializationException('Unexpected token received from parser');
 }
 
-// ---------------------------------------------------------------- phase 2: constraints
-
-function display(shape: ModelShape, value: unknown): string {
+/** How a value is printed in a message: Java's `toString` of what the service deserialized. */
+function display(value: unknown): string {
   if (value instanceof Uint8Array) return `java.nio.HeapByteBuffer[pos=0 lim=${value.length} cap=${value.length}]`;
-  if (Array.isArray(value)) return `[${value.map((v) => (isPlainObject(v) ? displayStruct(v) : String(v))).join(', ')}]`;
-  if (isPlainObject(value)) return displayStruct(value);
-  void shape;
+  if (Array.isArray(value)) return `[${value.map(display).join(', ')}]`;
+  if (isPlainObject(value)) return `{${Object.entries(value).map(([k, x]) => `${k}: ${display(x)}`).join(',')}}`;
   return String(value);
 }
-const displayStruct = (v: Record<string, unknown>): string =>
-  `{${Object.entries(v).map(([k, x]) => `${k}: ${Array.isArray(x) ? `[${x.join(', ')}]` : String(x)}`).join(',')}}`;
 
-function check(shapeName: string, value: unknown, path: string, errors: string[]): void {
-  const shape = SHAPES[shapeName]!;
-  const fail = (constraint: string) => {
-    const sensitive = 'sensitive' in shape && shape.sensitive;
-    errors.push(`${sensitive ? 'Value' : `Value '${display(shape, value)}'`} at '${path}' failed to satisfy constraint: ${constraint}`);
-  };
+const failure = (sensitive: boolean | undefined, value: unknown, path: string, constraint: string): string =>
+  `${sensitive ? 'Value' : `Value '${display(value)}'`} at '${path}' failed to satisfy constraint: ${constraint}`;
+
+function lengthChecks(min: number | undefined, max: number | undefined, sensitive: boolean | undefined, value: unknown, n: number, path: string, errors: string[]): void {
+  if (min !== undefined && n < min) errors.push(failure(sensitive, value, path, `Member must have length greater than or equal to ${min}`));
+  if (max !== undefined && n > max) errors.push(failure(sensitive, value, path, `Member must have length less than or equal to ${max}`));
+}
+
+const compiled = new Map<string, Compiled>();
+
+function compile(name: string): Compiled {
+  const existing = compiled.get(name);
+  if (existing) return existing;
+  const shape: ModelShape | undefined = SHAPES[name];
+  if (!shape) throw new Error(`no model shape ${name}`);
+  // placeholder first, so that recursive shapes resolve
+  const c: Compiled = { de: () => undefined, ck: () => {} };
+  compiled.set(name, c);
   switch (shape.type) {
     case 'string': {
-      const s = value as string;
-      const n = shape.min !== undefined || shape.max !== undefined ? codePoints(s) : 0;
-      if (shape.min !== undefined && n < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && n > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-      if (shape.pattern !== undefined && !patternOf(shape.pattern).test(s)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      if (shape.enum && !shape.enum.includes(s)) fail(`Member must satisfy enum value set: [${(ENUM_DISPLAY_ORDER[shapeName] ?? shape.enum).join(', ')}]`);
-      return;
+      const { min, max, sensitive } = shape;
+      const pattern = shape.pattern === undefined ? undefined : new RegExp(`^(?:${shape.pattern})$`); // Java matches(): whole value
+      const values = shape.enum && new Set(shape.enum);
+      const enumText = shape.enum && `Member must satisfy enum value set: [${(ENUM_DISPLAY_ORDER[name] ?? shape.enum).join(', ')}]`;
+      c.de = (v) => {
+        if (typeof v !== 'string') throw scalarMismatch(v, 'a String');
+        return v;
+      };
+      c.ck = (v, path, errors) => {
+        const s = v as string;
+        if (min !== undefined || max !== undefined) {
+          // code points lie between length/2 and length: count them only when those bounds do not decide
+          const len = s.length;
+          const surelyOk = (max === undefined || len <= max) && (min === undefined || Math.ceil(len / 2) >= min);
+          if (!surelyOk) lengthChecks(min, max, sensitive, s, codePointLength(s), path, errors);
+        }
+        if (pattern && !pattern.test(s)) errors.push(failure(sensitive, s, path, `Member must satisfy regular expression pattern: ${shape.pattern}`));
+        if (values && !values.has(s)) errors.push(failure(sensitive, s, path, enumText!));
+      };
+      break;
     }
     case 'integer':
     case 'long': {
-      const n = value as number;
-      if (shape.min !== undefined && n < shape.min) fail(`Member must have value greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && n > shape.max) fail(`Member must have value less than or equal to ${shape.max}`);
-      return;
+      const { min, max } = shape;
+      const expected = shape.type === 'long' ? 'a Long' : 'an Integer';
+      c.de = (v) => {
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw scalarMismatch(v, expected);
+        if (!Number.isInteger(v)) throw new SerializationException(`NUMBER_VALUE can not be converted to ${expected}`);
+        return v;
+      };
+      c.ck = (v, path, errors) => {
+        const n = v as number;
+        if (min !== undefined && n < min) errors.push(failure(false, n, path, `Member must have value greater than or equal to ${min}`));
+        if (max !== undefined && n > max) errors.push(failure(false, n, path, `Member must have value less than or equal to ${max}`));
+      };
+      break;
     }
+    case 'boolean':
+      c.de = (v) => {
+        if (typeof v !== 'boolean') throw scalarMismatch(v, 'a Boolean');
+        return v;
+      };
+      break;
+    case 'timestamp':
+      c.de = (v) => {
+        if (v instanceof Date) return v;
+        if (typeof v === 'number') return new Date(v * 1000);
+        throw scalarMismatch(v, 'a Date');
+      };
+      break;
     case 'blob': {
-      const n = (value as Uint8Array).length;
-      if (shape.min !== undefined && n < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && n > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-      return;
+      const { min, max, sensitive } = shape;
+      c.de = (v) => {
+        if (v instanceof Uint8Array) return v;
+        if (typeof v === 'string') return utf8.encode(v); // as the AWS SDK does for a string blob
+        throw scalarMismatch(v, 'a ByteBuffer');
+      };
+      c.ck = (v, path, errors) => lengthChecks(min, max, sensitive, v, (v as Uint8Array).length, path, errors);
+      break;
     }
     case 'list': {
-      const items = value as unknown[];
-      if (shape.min !== undefined && items.length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && items.length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-      items.forEach((item, i) => {
-        const itemPath = `${path}.${i + 1}.member`;
-        if (item === undefined) errors.push(`Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`);
-        else check(shape.member, item, itemPath, errors);
-      });
-      return;
+      const { min, max } = shape;
+      const member = compile(shape.member);
+      c.de = (v) => {
+        if (!Array.isArray(v)) throw containerMismatch(v);
+        return v.map((item) => (item === null || item === undefined ? undefined : member.de(item)));
+      };
+      c.ck = (v, path, errors) => {
+        const items = v as unknown[];
+        lengthChecks(min, max, false, items, items.length, path, errors);
+        for (let i = 0; i < items.length; i++) {
+          const itemPath = `${path}.${i + 1}.member`;
+          if (items[i] === undefined) errors.push(`Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`);
+          else member.ck(items[i], itemPath, errors);
+        }
+      };
+      break;
     }
     case 'map': {
-      const entries = Object.entries(value as Record<string, unknown>);
-      if (shape.min !== undefined && entries.length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && entries.length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-      for (const [k, v] of entries) {
-        check(shape.key, k, `${path}.${k}.key`, errors);
-        check(shape.value, v, `${path}.${k}.value`, errors);
-      }
-      return;
+      const { min, max } = shape;
+      const key = compile(shape.key);
+      const value = compile(shape.value);
+      c.de = (v) => {
+        if (!isPlainObject(v)) throw containerMismatch(v);
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(v)) if (v[k] !== null && v[k] !== undefined) out[k] = value.de(v[k]);
+        return out;
+      };
+      c.ck = (v, path, errors) => {
+        const entries = Object.entries(v as Record<string, unknown>);
+        lengthChecks(min, max, false, v, entries.length, path, errors);
+        for (const [k, x] of entries) {
+          key.ck(k, `${path}.${k}.key`, errors);
+          value.ck(x, `${path}.${k}.value`, errors);
+        }
+      };
+      break;
     }
     case 'structure': {
-      const obj = value as Record<string, unknown>;
-      const required = shape.required ?? [];
-      for (const member in shape.members) {
-        const memberPath = path ? `${path}.${lowerFirst(member)}` : lowerFirst(member);
-        const v = obj[member];
-        if (v === undefined) {
-          if (required.includes(member)) errors.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
-        } else check(shape.members[member]!, v, memberPath, errors);
-      }
-      return;
+      const required = new Set(shape.required ?? []);
+      const members = Object.entries(shape.members).map(([m, s]) => ({ name: m, path: lowerFirst(m), required: required.has(m), c: compile(s) }));
+      c.de = (v) => {
+        if (!isPlainObject(v)) throw containerMismatch(v);
+        const out: Record<string, unknown> = {};
+        for (const m of members) {
+          const x = v[m.name];
+          if (x !== null && x !== undefined) out[m.name] = m.c.de(x);
+        }
+        return out;
+      };
+      c.ck = (v, path, errors) => {
+        const obj = v as Record<string, unknown>;
+        for (const m of members) {
+          const x = obj[m.name];
+          if (x === undefined) {
+            if (m.required) errors.push(`Value null at '${path ? `${path}.${m.path}` : m.path}' failed to satisfy constraint: Member must not be null`);
+          } else m.c.ck(x, path ? `${path}.${m.path}` : m.path, errors);
+        }
+      };
+      break;
     }
-    default:
-      return;
   }
+  return c;
 }
 
 /** The validation message AWS builds from a list of violations. */
@@ -203,9 +236,10 @@ export function validationMessage(errors: readonly string[]): string {
  * `undefined`/`null` input is an empty request (the SDK sends `{}`).
  */
 export function validateInput<T = Record<string, unknown>>(shapeName: string, input: unknown): T {
-  const value = deserialize(shapeName, input ?? {}) as Record<string, unknown>;
+  const c = compile(shapeName);
+  const value = c.de(input ?? {});
   const errors: string[] = [];
-  check(shapeName, value, '', errors);
+  c.ck(value, '', errors);
   if (errors.length) throw new ValidationException(validationMessage(errors));
   return value as T;
 }

@@ -28,13 +28,18 @@ function checkAliasName(name: string): void {
   }
 }
 
+function removeAlias(key: KeyRecord | undefined, name: string): void {
+  const i = key ? key.aliases.indexOf(name) : -1;
+  if (i >= 0) key!.aliases.splice(i, 1);
+}
+
 const aliasNotFound = (ctx: CallContext, name: string) =>
   new NotFoundException(`Alias ${aliasArn(ctx.region, ctx.caller.account, name)} is not found.`);
 
 /** "You can associate up to 50 aliases with each KMS key" (DG resource-limits, adjustable). */
 function checkAliasQuota(ctx: CallContext, key: KeyRecord): void {
   const max = ctx.config.quotas.aliasesPerKey;
-  if (key.aliases.size >= max) {
+  if (key.aliases.length >= max) {
     throw new LimitExceededException(`Key '${key.Arn}' already has ${max} aliases, the quota of aliases per KMS key.`);
   }
 }
@@ -59,7 +64,7 @@ export const aliasOperations: OperationDef[] = [
       checkAliasQuota(ctx, key);
       const now = new Date(ctx.now.getTime());
       state.aliases.set(input.AliasName, { AliasName: input.AliasName, TargetKeyId: key.KeyId, CreationDate: now, LastUpdatedDate: now, seq: nextSeq(ctx.world) });
-      key.aliases.add(input.AliasName);
+      key.aliases.push(input.AliasName);
       return {};
     },
   },
@@ -81,10 +86,10 @@ export const aliasOperations: OperationDef[] = [
       // (API UpdateAlias) always holds; a different HMAC spec is allowed.
       if (alias.TargetKeyId === key.KeyId) return {};
       checkAliasQuota(ctx, key);
-      state.keys.get(alias.TargetKeyId)?.aliases.delete(alias.AliasName);
+      removeAlias(state.keys.get(alias.TargetKeyId), alias.AliasName);
       alias.TargetKeyId = key.KeyId;
       alias.LastUpdatedDate = new Date(ctx.now.getTime());
-      key.aliases.add(alias.AliasName);
+      key.aliases.push(alias.AliasName);
       return {};
     },
   },
@@ -99,7 +104,7 @@ export const aliasOperations: OperationDef[] = [
       const alias = state.aliases.get(input.AliasName);
       if (!alias) throw aliasNotFound(ctx, input.AliasName);
       state.aliases.delete(input.AliasName);
-      state.keys.get(alias.TargetKeyId)?.aliases.delete(input.AliasName);
+      removeAlias(state.keys.get(alias.TargetKeyId), input.AliasName);
       return {};
     },
   },

@@ -82,6 +82,9 @@ export const invalidKeyId = (value: string) => new NotFoundException(`Invalid ke
  * unknown alias `Alias <alias ARN> is not found.` (real AWS text quoted in sigstore/cosign#1474).
  */
 export function resolveKey(ctx: CallContext, value: string, forms: IdentifierForms): ResolvedKey {
+  // fast path: a key id of the caller's account and Region (a Map lookup, no parsing)
+  const own = peekRegionState(ctx.world, ctx.caller.account, ctx.region)?.keys.get(value);
+  if (own) return { key: own };
   const id = parseKeyIdentifier(value);
   switch (id.kind) {
     case 'malformed':

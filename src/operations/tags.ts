@@ -1,5 +1,6 @@
 /** TagResource, UntagResource, ListResourceTags, and the tag rules CreateKey shares. */
 import { TagException } from '../errors.js';
+import type { KeyTag } from '../model/key.js';
 import type { Tag } from '../model/kms-types.generated.js';
 import { pageSize, paginate, type OperationDef } from './context.js';
 
@@ -12,15 +13,15 @@ export const MAX_TAGS_PER_KEY = 50;
  * in any case (test_create_key_with_invalid_tag_key[uppercase_prefix]), `Too many tags` for more than 50
  * (test_create_key_with_too_many_tags_raises_error). `existing` is the key's current tags for TagResource.
  */
-export function checkNewTags(existing: ReadonlyMap<string, string> | undefined, tags: readonly Tag[]): void {
+export function checkNewTags(existing: readonly KeyTag[] | undefined, tags: readonly Tag[]): void {
   const keys = new Set<string>();
   for (const tag of tags) {
     if (keys.has(tag.TagKey!)) throw new TagException('Duplicate tag keys');
     keys.add(tag.TagKey!);
   }
   for (const key of keys) if (key.toLowerCase().startsWith('aws:')) throw new TagException('Tags beginning with aws: are reserved');
-  let count = existing ? existing.size : 0;
-  for (const key of keys) if (!existing?.has(key)) count++;
+  let count = existing ? existing.length : 0;
+  for (const key of keys) if (!existing?.some((t) => t.TagKey === key)) count++;
   if (count > MAX_TAGS_PER_KEY) throw new TagException('Too many tags');
 }
 
@@ -35,7 +36,12 @@ export const tagOperations: OperationDef[] = [
     usage: (key, input: { Tags: Tag[] }) => checkNewTags(key.tags, input.Tags),
     // an existing tag key gets the new value in place (recorded: test_update_and_add_tags_on_tagged_key)
     handler: (_ctx, input: { Tags: Tag[] }, r) => {
-      for (const tag of input.Tags) r!.key.tags.set(tag.TagKey!, tag.TagValue!);
+      const tags = r!.key.tags;
+      for (const { TagKey, TagValue } of input.Tags) {
+        const existing = tags.find((t) => t.TagKey === TagKey);
+        if (existing) existing.TagValue = TagValue!;
+        else tags.push({ TagKey: TagKey!, TagValue: TagValue! });
+      }
       return {};
     },
   },
@@ -48,7 +54,11 @@ export const tagOperations: OperationDef[] = [
     readOnly: false,
     // tag keys the key does not have are ignored (API UntagResource)
     handler: (_ctx, input: { TagKeys: string[] }, r) => {
-      for (const k of input.TagKeys) r!.key.tags.delete(k);
+      const tags = r!.key.tags;
+      for (const k of input.TagKeys) {
+        const i = tags.findIndex((t) => t.TagKey === k);
+        if (i >= 0) tags.splice(i, 1);
+      }
       return {};
     },
   },
@@ -61,7 +71,7 @@ export const tagOperations: OperationDef[] = [
     readOnly: true,
     // Limit: documented 1..50, default 50 (API ListResourceTags)
     handler: (_ctx, input: { Limit?: number; Marker?: string }, r) => {
-      const entries = [...r!.key.tags].map(([TagKey, TagValue], i) => ({ TagKey, TagValue, seq: i + 1 }));
+      const entries = r!.key.tags.map(({ TagKey, TagValue }, i) => ({ TagKey, TagValue, seq: i + 1 }));
       const { page, NextMarker, Truncated } = paginate('ListResourceTags', entries, (t) => t.seq, input.Marker, pageSize(input.Limit, 50, 50));
       return { Tags: page.map(({ TagKey, TagValue }) => ({ TagKey, TagValue })), ...(NextMarker ? { NextMarker } : {}), Truncated };
     },

@@ -36,11 +36,14 @@ function removeAlias(key: KeyRecord | undefined, name: string): void {
 const aliasNotFound = (ctx: CallContext, name: string) =>
   new NotFoundException(`Alias ${aliasArn(ctx.region, ctx.caller.account, name)} is not found.`);
 
-/** "You can associate up to 50 aliases with each KMS key" (DG resource-limits, adjustable). */
+/**
+ * "You can associate up to 50 aliases with each KMS key" (DG resource-limits, adjustable). Real text quoted in
+ * scylladb/scylla-cluster-tests#7611.
+ */
 function checkAliasQuota(ctx: CallContext, key: KeyRecord): void {
   const max = ctx.config.quotas.aliasesPerKey;
   if (key.aliases.length >= max) {
-    throw new LimitExceededException(`Key '${key.Arn}' already has ${max} aliases, the quota of aliases per KMS key.`);
+    throw new LimitExceededException(`Aliases per key quota for this account in this region is ${max}, current usage is ${key.aliases.length}.`);
   }
 }
 

@@ -3,7 +3,7 @@
  * share (key resolution, pagination).
  */
 import type { RandomSource } from '../crypto/random.js';
-import { InvalidMarkerException, NotFoundException } from '../errors.js';
+import { InvalidArnException, InvalidMarkerException, NotFoundException } from '../errors.js';
 import { aliasArn, keyArn, parseKeyIdentifier } from '../model/identifiers.js';
 import type { KeyRecord } from '../model/key.js';
 import type { StateProfileName } from '../model/key-states.js';
@@ -102,8 +102,9 @@ export function resolveKey(ctx: CallContext, value: string, forms: IdentifierFor
     }
     case 'aliasName':
     case 'aliasArn': {
-      // "Aliases are not valid identifiers for KMS keys in other AWS KMS operations" (DG alias-about.md)
-      if (forms !== 'any') throw invalidKeyId(value);
+      // "Aliases are not valid identifiers for KMS keys in other AWS KMS operations" (DG alias-about.md); real
+      // text for CreateGrant with an alias (raw KMS body quoted in boto/boto#3202)
+      if (forms !== 'any') throw new InvalidArnException('Key Aliases are not supported for this operation.');
       const account = id.kind === 'aliasArn' ? id.account : ctx.caller.account;
       if (id.kind === 'aliasArn' && id.region !== ctx.region) throw new NotFoundException(`Invalid arn ${id.region}`);
       const state = peekRegionState(ctx.world, account, ctx.region);

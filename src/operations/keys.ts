@@ -234,13 +234,10 @@ export const keyOperations: OperationDef[] = [
     readOnly: false,
     // API ScheduleKeyDeletion: "This value is optional. If you include a value, it must be between 7 and 30,
     // inclusive. If you do not include a value, it defaults to 30." The model range is 1..365.
+    // Real text for 1 (Skyscanner/kms-issuer#8); values outside the model's 1..365 fail model validation first.
     check: (input: { PendingWindowInDays?: number }) => {
       const days = input.PendingWindowInDays;
-      if (days !== undefined && (days < 7 || days > 30)) {
-        throw new ValidationException(
-          `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`,
-        );
-      }
+      if (days !== undefined && (days < 7 || days > 30)) throw new ValidationException('PendingWindowInDays must be between 7 and 30');
     },
     handler: (ctx, input: { PendingWindowInDays?: number }, r) => {
       const key = r!.key;

@@ -41,7 +41,9 @@ function keyIdCases(base: Input, member = 'KeyId', acceptsAlias = false): Case[]
     cases.push([`${member} unknown alias`, { ...base, [member]: 'alias/nope' }, 'NotFoundException', 'Alias arn:aws:kms:us-east-1:111122223333:alias/nope is not found.']);
     cases.push([`${member} unknown alias ARN`, { ...base, [member]: 'arn:aws:kms:us-east-1:111122223333:alias/nope' }, 'NotFoundException', 'Alias arn:aws:kms:us-east-1:111122223333:alias/nope is not found.']);
   } else {
-    cases.push([`${member} an alias (not accepted here)`, { ...base, [member]: 'alias/fixture' }, 'NotFoundException', "Invalid keyId 'alias/fixture'"]);
+    // raw KMS body quoted in boto/boto#3202 (CreateGrant with an alias)
+    cases.push([`${member} an alias (not accepted here)`, { ...base, [member]: 'alias/fixture' }, 'InvalidArnException', 'Key Aliases are not supported for this operation.']);
+    cases.push([`${member} an alias ARN (not accepted here)`, { ...base, [member]: 'arn:aws:kms:us-east-1:111122223333:alias/fixture' }, 'InvalidArnException', 'Key Aliases are not supported for this operation.']);
   }
   return cases;
 }
@@ -84,6 +86,8 @@ const CASES: Record<string, Case[]> = {
       maxLen('tags.1.member.tagValue', long(257, 'v'), 256)],
     ['tag without a value', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Tags: [{ TagKey: 'a', TagValue: 'b' }, { TagKey: 'k' }] }, 'ValidationException', notNull('tags.2.member.tagValue')],
     ['Tags not a list', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Tags: { TagKey: 'a', TagValue: 'b' } }, 'SerializationException', 'Start of structure or map found where not expected.'],
+    ['a tag not a structure', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Tags: ['a=b'] }, 'SerializationException', 'Expected null'],
+    ['Description false', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: false }, 'SerializationException', 'FALSE_VALUE can not be converted to a String'],
   ],
   describeKey: [...keyIdCases({}, 'KeyId', true),
     ['11 grant tokens', { KeyId: k, GrantTokens: Array.from({ length: 11 }, () => 't') }, 'ValidationException',
@@ -93,7 +97,8 @@ const CASES: Record<string, Case[]> = {
   listKeys: [
     ['Limit 0', { Limit: 0 }, 'ValidationException', `${V1}Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`],
     ['Limit 1001', { Limit: 1001 }, 'ValidationException', `${V1}Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000`],
-    ['Limit 1.5', { Limit: 1.5 }, 'SerializationException', 'NUMBER_VALUE can not be converted to an Integer'],
+    ['Limit true', { Limit: true }, 'SerializationException', 'TRUE_VALUE can not be converted to an Integer'],
+    ['Limit 0.5 (truncated to 0, as measured)', { Limit: 0.5 }, 'ValidationException', `${V1}Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`],
     ['Limit as a string', { Limit: '10' }, 'SerializationException', 'STRING_VALUE can not be converted to an Integer'],
     ['a marker we never issued', { Marker: 'abc' }, 'InvalidMarkerException', 'The marker that you provided is not valid.'],
     ['an empty marker', { Marker: '' }, 'ValidationException', minLen('marker', '')],
@@ -101,8 +106,9 @@ const CASES: Record<string, Case[]> = {
   enableKey: keyIdCases({}),
   disableKey: keyIdCases({}),
   scheduleKeyDeletion: [...keyIdCases({}),
-    ['window 6 days', { KeyId: k, PendingWindowInDays: 6 }, 'ValidationException', `${V1}Value '6' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value greater than or equal to 7`],
-    ['window 31 days', { KeyId: k, PendingWindowInDays: 31 }, 'ValidationException', `${V1}Value '31' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30`],
+    ['window 1 day (real text, Skyscanner/kms-issuer#8)', { KeyId: k, PendingWindowInDays: 1 }, 'ValidationException', 'PendingWindowInDays must be between 7 and 30'],
+    ['window 6 days', { KeyId: k, PendingWindowInDays: 6 }, 'ValidationException', 'PendingWindowInDays must be between 7 and 30'],
+    ['window 31 days', { KeyId: k, PendingWindowInDays: 31 }, 'ValidationException', 'PendingWindowInDays must be between 7 and 30'],
     ['window 0 days (model range)', { KeyId: k, PendingWindowInDays: 0 }, 'ValidationException', `${V1}Value '0' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value greater than or equal to 1`],
     ['window 366 days (model range)', { KeyId: k, PendingWindowInDays: 366 }, 'ValidationException', `${V1}Value '366' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 365`],
     ['already pending deletion', { KeyId: IDS.pending }, 'KMSInvalidStateException', `${arnOf(IDS.pending)} is pending deletion.`],
@@ -165,7 +171,8 @@ const CASES: Record<string, Case[]> = {
     ['Message missing', { KeyId: k, MacAlgorithm: 'HMAC_SHA_256' }, 'ValidationException', notNull('message')],
     ['Message empty (value not echoed: sensitive)', { KeyId: k, Message: new Uint8Array(0), MacAlgorithm: 'HMAC_SHA_256' }, 'ValidationException', minLen('message', null)],
     ['Message 4097 bytes', { KeyId: k, Message: new Uint8Array(4097), MacAlgorithm: 'HMAC_SHA_256' }, 'ValidationException', maxLen('message', null, 4096)],
-    ['Message a number', { KeyId: k, Message: 5, MacAlgorithm: 'HMAC_SHA_256' }, 'SerializationException', 'NUMBER_VALUE can not be converted to a ByteBuffer'],
+    ['Message a number', { KeyId: k, Message: 5, MacAlgorithm: 'HMAC_SHA_256' }, 'SerializationException', 'NUMBER_VALUE can not be converted to a Blob'],
+    ['Message a list', { KeyId: k, Message: [1, 2], MacAlgorithm: 'HMAC_SHA_256' }, 'SerializationException', 'Start of list found where not expected'],
     ['MacAlgorithm missing', { KeyId: k, Message: msg }, 'ValidationException', notNull('macAlgorithm')],
     ['MacAlgorithm invalid (recorded)', { KeyId: k, Message: msg, MacAlgorithm: 'INVALID' }, 'ValidationException',
       `${V1}Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: ${MAC_ENUM}`],
@@ -177,7 +184,7 @@ const CASES: Record<string, Case[]> = {
     ['DryRun as a string', { KeyId: k, Message: msg, MacAlgorithm: 'HMAC_SHA_256', DryRun: 'true' }, 'SerializationException', 'STRING_VALUE can not be converted to a Boolean'],
     ['DryRun on a disabled key: the real error, not DryRun', { KeyId: IDS.disabled, Message: msg, MacAlgorithm: 'HMAC_SHA_256', DryRun: true }, 'DisabledException', `${arnOf(IDS.disabled)} is disabled.`],
     ['DryRun that would succeed (recorded text)', { KeyId: k, Message: msg, MacAlgorithm: 'HMAC_SHA_256', DryRun: true }, 'DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.'],
-    ['GrantTokens not a list', { KeyId: k, Message: msg, MacAlgorithm: 'HMAC_SHA_256', GrantTokens: 'token' }, 'SerializationException', 'Unexpected token received from parser'],
+    ['GrantTokens not a list', { KeyId: k, Message: msg, MacAlgorithm: 'HMAC_SHA_256', GrantTokens: 'token' }, 'SerializationException', 'Expected list or null'],
   ],
   verifyMac: [...keyIdCases({ Message: msg, MacAlgorithm: 'HMAC_SHA_256', Mac: new Uint8Array(32) }, 'KeyId', true),
     ['Mac missing', { KeyId: k, Message: msg, MacAlgorithm: 'HMAC_SHA_256' }, 'ValidationException', notNull('mac')],
@@ -212,9 +219,13 @@ describe.each(Object.entries(CASES))('%s: bad input', (method, cases) => {
 });
 
 describe('bad input: the caller is never trusted with a non-object', () => {
-  it.each([['a string', 'x'], ['a number', 5], ['an array', []]])('%s as the whole input', async (_l, input) => {
+  it.each([
+    ['a string', 'x', ''],
+    ['a number', 5, ''],
+    ['an array', [], 'Start of list found where not expected'],
+  ])('%s as the whole input (measured: no message, but for a list)', async (_l, input, message) => {
     const { kms } = await fixture();
-    await expect((kms as unknown as { describeKey(i: unknown): Promise<unknown> }).describeKey(input)).rejects.toMatchObject({ name: 'SerializationException' });
+    await expectKmsError((kms as unknown as { describeKey(i: unknown): Promise<unknown> }).describeKey(input), 'SerializationException', message);
   });
   it('null and undefined are an empty request', async () => {
     const { kms } = await fixture();

@@ -1,0 +1,157 @@
+/**
+ * IAM condition operators (IAM User Guide reference_policies_elements_condition_operators.md; kms-authz.md §3):
+ * String*, Numeric*, Date*, Bool, BinaryEquals, IpAddress/NotIpAddress, Arn*, Null, each with `...IfExists` (not
+ * Null) and the set operators `ForAllValues:` / `ForAnyValue:` for multi-valued keys.
+ *
+ * - operators in a block, and keys under an operator, are ANDed; several values for one key are ORed, and for a
+ *   negated operator the request value must match none of them;
+ * - condition key names are case-insensitive; a key absent from the request makes the condition false, except for
+ *   negated operators, `...IfExists` and `Null`;
+ * - a multi-valued key without a set operator never matches (kms-authz.md §3.3, from iam-simulate).
+ */
+import { MalformedPolicyDocumentException } from '../errors.js';
+
+/** A request value: one string, a list for multi-valued keys, or absent. */
+export type ContextValue = string | readonly string[] | undefined;
+/** Looks up a condition key (lower-cased) in the request. */
+export type ConditionContext = (key: string) => ContextValue;
+
+export interface CompiledCondition {
+  /** Lower-cased condition key. */
+  readonly key: string;
+  readonly test: (ctx: ConditionContext) => boolean;
+}
+
+type Match = (requestValue: string, policyValue: string) => boolean;
+
+const glob = (pattern: string): RegExp =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+
+const number = (s: string): number => (s.trim() === '' ? NaN : Number(s));
+/** ISO 8601, or epoch seconds when the whole value is an integer (kms-authz.md §3.2, after iam-simulate). */
+const instant = (s: string): number => (/^-?\d+$/.test(s) ? Number(s) * 1000 : /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN);
+
+function arnParts(arn: string): string[] | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+const arnMatch: Match = (v, p) => {
+  const rv = arnParts(v);
+  const pv = arnParts(p);
+  return !!rv && !!pv && pv.every((part, i) => glob(part).test(rv[i]!));
+};
+
+function parseIp(s: string): { bits: bigint; width: number } | undefined {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) {
+    const octets = s.split('.').map(Number);
+    if (octets.some((o) => o > 255)) return undefined;
+    return { bits: octets.reduce((acc, o) => (acc << 8n) | BigInt(o), 0n), width: 32 };
+  }
+  if (s.includes(':') && /^[0-9a-fA-F:]+$/.test(s)) {
+    const [head, tail, extra] = s.split('::');
+    if (extra !== undefined) return undefined;
+    const h = head ? head.split(':') : [];
+    const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+    const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+    if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+    return { bits: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n), width: 128 };
+  }
+  return undefined;
+}
+const ipMatch: Match = (v, p) => {
+  const [addr, prefixText] = p.split('/');
+  const range = parseIp(addr!);
+  const ip = parseIp(v);
+  if (!range || !ip || range.width !== ip.width) return false;
+  const prefix = prefixText === undefined ? range.width : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > range.width) return false;
+  const shift = BigInt(range.width - prefix);
+  return ip.bits >> shift === range.bits >> shift;
+};
+
+/** Base operators: how one request value matches one policy value, and whether the operator is negated. */
+const OPERATORS: Readonly<Record<string, { match: Match; negated: boolean }>> = {
+  StringEquals: { match: (v, p) => v === p, negated: false },
+  StringNotEquals: { match: (v, p) => v === p, negated: true },
+  StringEqualsIgnoreCase: { match: (v, p) => v.toLowerCase() === p.toLowerCase(), negated: false },
+  StringNotEqualsIgnoreCase: { match: (v, p) => v.toLowerCase() === p.toLowerCase(), negated: true },
+  StringLike: { match: (v, p) => glob(p).test(v), negated: false },
+  StringNotLike: { match: (v, p) => glob(p).test(v), negated: true },
+  NumericEquals: { match: (v, p) => number(v) === number(p), negated: false },
+  NumericNotEquals: { match: (v, p) => number(v) === number(p), negated: true },
+  NumericLessThan: { match: (v, p) => number(v) < number(p), negated: false },
+  NumericLessThanEquals: { match: (v, p) => number(v) <= number(p), negated: false },
+  NumericGreaterThan: { match: (v, p) => number(v) > number(p), negated: false },
+  NumericGreaterThanEquals: { match: (v, p) => number(v) >= number(p), negated: false },
+  DateEquals: { match: (v, p) => instant(v) === instant(p), negated: false },
+  DateNotEquals: { match: (v, p) => instant(v) === instant(p), negated: true },
+  DateLessThan: { match: (v, p) => instant(v) < instant(p), negated: false },
+  DateLessThanEquals: { match: (v, p) => instant(v) <= instant(p), negated: false },
+  DateGreaterThan: { match: (v, p) => instant(v) > instant(p), negated: false },
+  DateGreaterThanEquals: { match: (v, p) => instant(v) >= instant(p), negated: false },
+  Bool: { match: (v, p) => v.toLowerCase() === p.toLowerCase(), negated: false },
+  BinaryEquals: { match: (v, p) => v === p, negated: false },
+  IpAddress: { match: ipMatch, negated: false },
+  NotIpAddress: { match: ipMatch, negated: true },
+  ArnEquals: { match: arnMatch, negated: false },
+  ArnLike: { match: arnMatch, negated: false },
+  ArnNotEquals: { match: arnMatch, negated: true },
+  ArnNotLike: { match: arnMatch, negated: true },
+};
+
+const malformed = (message: string) => new MalformedPolicyDocumentException(message);
+
+function policyValues(raw: unknown, operator: string, key: string): string[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) throw malformed(`Condition ${operator} has no value for ${key}.`);
+  return list.map((v) => {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v); // normalised to strings
+    throw malformed(`Condition ${operator} has an invalid value for ${key}: ${JSON.stringify(v)}.`);
+  });
+}
+
+/** Compiles one `operator: { key: values }` entry; an unknown operator is refused when the policy is stored. */
+export function compileCondition(rawOperator: string, rawKey: string, rawValues: unknown): CompiledCondition {
+  const [setPart, opPart] = rawOperator.includes(':') ? rawOperator.split(':', 2) : [undefined, rawOperator];
+  if (setPart !== undefined && setPart !== 'ForAllValues' && setPart !== 'ForAnyValue') throw malformed(`Policy contains an invalid condition operator: ${rawOperator}.`);
+  const key = rawKey.toLowerCase();
+  const values = policyValues(rawValues, rawOperator, rawKey);
+  if (setPart === 'ForAllValues' && (key.startsWith('aws:requesttag/') || key.startsWith('kms:encryptioncontext:'))) {
+    // DG conditions-kms.md: rejected when the policy is saved
+    const what = key.startsWith('aws:requesttag/') ? 'tag' : 'encryption context';
+    throw malformed(
+      `OverlyPermissiveCondition: Using the ForAllValues set operator with a single-valued condition key matches requests without the specified ${what} or with an unspecified ${what}. To fix, remove ForAllValues.`,
+    );
+  }
+  if (opPart === 'Null') {
+    if (setPart) throw malformed(`Policy contains an invalid condition operator: ${rawOperator}.`);
+    const wanted = values.map((v) => v.toLowerCase());
+    return {
+      key,
+      test: (ctx) => {
+        const v = ctx(key);
+        const absent = v === undefined || (Array.isArray(v) && v.length === 0);
+        return wanted.includes(absent ? 'true' : 'false');
+      },
+    };
+  }
+  const ifExists = opPart!.endsWith('IfExists');
+  const base = OPERATORS[ifExists ? opPart!.slice(0, -'IfExists'.length) : opPart!];
+  if (!base) throw malformed(`Policy contains an invalid condition operator: ${rawOperator}.`);
+  const { match, negated } = base;
+  const one = negated ? (v: string) => values.every((p) => !match(v, p)) : (v: string) => values.some((p) => match(v, p));
+  return {
+    key,
+    test: (ctx) => {
+      const v = ctx(key);
+      const absent = v === undefined || (Array.isArray(v) && v.length === 0);
+      // a set operator on a single-valued key treats the value as a one-element set
+      if (setPart === 'ForAllValues') return absent || (typeof v === 'string' ? one(v) : v!.every(one));
+      if (setPart === 'ForAnyValue') return !absent && (typeof v === 'string' ? one(v) : v!.some(one));
+      if (absent) return ifExists || negated;
+      if (typeof v !== 'string') return false; // a multi-valued key needs a set operator
+      return one(v);
+    },
+  };
+}

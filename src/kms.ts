@@ -12,6 +12,8 @@ import { parseCaller, type Caller } from './model/principal.js';
 import { DEFAULT_HMAC_UNSUPPORTED_REGIONS, isAccountId, isRegionName, partitionOf } from './model/regions.js';
 import { validateInput } from './model/validate.js';
 import { createWorld, purgeDeletedKeys, type World } from './model/world.js';
+import { checkGrantTokens, identityKey, requireIdentityAccess, requireKeyAccess, type AuthRequest } from './policy/authorize.js';
+import { compilePolicy } from './policy/document.js';
 import { DEFAULT_QUOTAS, resolveKey, type CallContext, type KmsConfig, type OperationDef, type Quotas, type ResolvedKey } from './operations/context.js';
 import type { SeedKeyRequest } from './operations/keys.js';
 import { methodName, OPERATIONS } from './operations/index.js';
@@ -56,6 +58,7 @@ export interface SeedKeyInput {
   Description?: string;
   Tags?: Tag[];
   Policy?: string;
+  BypassPolicyLockoutSafetyCheck?: boolean;
   MultiRegion?: boolean;
 }
 
@@ -125,6 +128,34 @@ export class HmacKms {
   }
 
   /**
+   * Sets an IAM identity policy (inline, by name) on an IAM user or role, as IAM's PutUserPolicy/PutRolePolicy would.
+   * IAM lives outside KMS, so this is a setting of the world, not a KMS operation: no audit record. A role's policy
+   * applies to all its sessions. The document is validated like a key policy, without Principal
+   * (MalformedPolicyDocumentException). The account root needs no identity policy.
+   */
+  putIdentityPolicy(principalArn: string, policyName: string, policyJson: string): void {
+    const id = identityKey(principalArn);
+    if (id === undefined) throw new TypeError(`putIdentityPolicy: not an IAM user or role ARN: ${JSON.stringify(principalArn)}`);
+    if (typeof policyName !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(policyName)) throw new TypeError(`putIdentityPolicy: invalid policy name ${JSON.stringify(policyName)}`);
+    if (typeof policyJson !== 'string') throw new TypeError('putIdentityPolicy: the policy document must be a JSON string');
+    const compiled = compilePolicy(policyJson, 'identity');
+    const policies = this.#shared.world.identityPolicies;
+    let named = policies.get(id);
+    if (!named) policies.set(id, (named = new Map()));
+    named.set(policyName, { document: policyJson, compiled });
+  }
+
+  /** Removes an identity policy set by `putIdentityPolicy`; false when there was none of that name. */
+  deleteIdentityPolicy(principalArn: string, policyName: string): boolean {
+    const id = identityKey(principalArn);
+    if (id === undefined) throw new TypeError(`deleteIdentityPolicy: not an IAM user or role ARN: ${JSON.stringify(principalArn)}`);
+    const named = this.#shared.world.identityPolicies.get(id);
+    const removed = named?.delete(policyName) ?? false;
+    if (named && named.size === 0) this.#shared.world.identityPolicies.delete(id);
+    return removed;
+  }
+
+  /**
    * Emulator-only: creates a key with known material (and optionally a fixed KeyId) in the caller's account and
    * Region, an ordinary `Origin: 'AWS_KMS'` key authorized like one from `createKey`.
    */
@@ -148,7 +179,7 @@ export class HmacKms {
     const world = shared.world;
     purgeDeletedKeys(world, now.getTime());
     const requestId = nextRequestId(world);
-    const ctx: CallContext = { world, caller: this.#caller, region: this.region, now, random: shared.random, config: shared.config, requestId };
+    const ctx: CallContext = { world, caller: this.#caller, region: this.region, now, random: shared.random, config: shared.config, requestId, origin };
     let input: Record<string, unknown> | undefined;
     let resolved: ResolvedKey | undefined;
     try {
@@ -158,9 +189,14 @@ export class HmacKms {
       // 2. resolve
       if (op.key) {
         const id = input[op.key.member] as string | undefined;
-        if (id !== undefined) resolved = resolveKey(ctx, id, op.key.forms);
+        if (id !== undefined) resolved = resolveKey(ctx, id, op.key.forms, op.action);
       }
-      // 3. authorize (the seam the authorization layer fills)
+      // 3. authorize: grant tokens must be real; then key policy, IAM and grants (policy/authorize.ts)
+      checkGrantTokens(world, input.GrantTokens as string[] | undefined);
+      const auth: AuthRequest = { ctx, operation: op.name, input, ...(resolved?.alias !== undefined ? { requestAlias: resolved.alias } : {}) };
+      if (typeof op.authorize === 'function') op.authorize(auth, input, resolved);
+      else if (op.authorize === 'identity' || !op.key) requireIdentityAccess(auth, op.action, '*');
+      else if (resolved) requireKeyAccess(auth, op.action, resolved.key, op.grantOperation ? { grantOperation: op.grantOperation } : {});
       // 4. key state
       if (resolved && op.states) checkKeyState(op.states, resolved.key.KeyState, resolved.key.Arn);
       // 5. key usage / algorithm

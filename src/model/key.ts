@@ -7,6 +7,8 @@
 import type { MacKey } from '../crypto/mac-key.js';
 import type { HmacKeySpec } from '../enums.js';
 import type { KeyMetadata, KeyState, MacAlgorithmSpec, MultiRegionKey } from './kms-types.generated.js';
+import type { CompiledPolicy } from '../policy/document.js';
+import type { GrantRecord } from './grant.js';
 import { keyArn } from './identifiers.js';
 
 /** What the replicas of one multi-Region key share: id, spec, material, and which Region is primary. */
@@ -46,8 +48,11 @@ export interface KeyRecord {
   readonly tags: KeyTag[];
   /** Names of the aliases that point at this key (at most the alias quota). */
   readonly aliases: string[];
-  /** The key policy document, verbatim. */
+  /** The key policy document, verbatim as stored (GetKeyPolicy returns it), and compiled once. */
   policy: string;
+  compiledPolicy: CompiledPolicy;
+  /** Grants by id, created with the first grant (most keys have none). */
+  grants?: Map<string, GrantRecord>;
   /** Creation sequence number: the order of ListKeys and the anchor of its markers. */
   readonly seq: number;
   readonly material: MacKey;

@@ -2,7 +2,15 @@
  * The world every `HmacKms` derived from one constructor shares: all accounts, all Regions, all keys. Plain data
  * (Maps and objects) and pure functions over it; no clock and no randomness here.
  */
+import type { CompiledPolicy } from '../policy/document.js';
+import type { GrantTokenTarget } from './grant.js';
 import type { KeyRecord } from './key.js';
+
+/** An IAM identity policy as stored: the text and its compiled form. */
+export interface IdentityPolicy {
+  readonly document: string;
+  readonly compiled: CompiledPolicy;
+}
 
 export interface AliasRecord {
   readonly AliasName: string;
@@ -28,13 +36,26 @@ export interface World {
   nextDeletion: number;
   /** Creation sequence for keys, aliases and grants (list order, pagination markers). */
   seq: number;
+  /** IAM identity policies by identity (`<account>:user/<name>` or `<account>:role/<name>`), then by policy name. */
+  readonly identityPolicies: Map<string, Map<string, IdentityPolicy>>;
+  /** Every grant token issued, and the grant it names. */
+  readonly grantTokens: Map<string, GrantTokenTarget>;
   /** Request ids: a random prefix fixed per world and a counter. */
   readonly requestIdPrefix: string;
   requestCount: number;
 }
 
 export function createWorld(requestIdPrefix: string): World {
-  return { accounts: new Map(), pendingDeletion: new Set(), nextDeletion: Infinity, seq: 0, requestIdPrefix, requestCount: 0 };
+  return {
+    accounts: new Map(),
+    pendingDeletion: new Set(),
+    nextDeletion: Infinity,
+    seq: 0,
+    identityPolicies: new Map(),
+    grantTokens: new Map(),
+    requestIdPrefix,
+    requestCount: 0,
+  };
 }
 
 /** The resources of `account` in `region`, created empty on first use. */
@@ -90,12 +111,20 @@ export function purgeDeletedKeys(world: World, nowMs: number): KeyRecord[] {
       for (const alias of key.aliases) state.aliases.delete(alias);
     }
     const group = key.multiRegion;
-    if (group) {
-      if (group.primaryRegion !== key.Region) group.replicaRegions = group.replicaRegions.filter((r) => r !== key.Region);
-      // a primary in PendingReplicaDeletion starts its own window once the last replica is gone (DG multi-region-keys-delete.md)
+    if (group && group.primaryRegion !== key.Region) {
+      group.replicaRegions = group.replicaRegions.filter((r) => r !== key.Region);
+      // a primary waiting for its replicas starts its own window when the last one is gone (DG multi-region-keys-delete.md)
+      const primary = peekRegionState(world, group.account, group.primaryRegion)?.keys.get(group.keyId);
+      if (primary && primary.KeyState === 'PendingReplicaDeletion' && group.replicaRegions.length === 0) {
+        primary.KeyState = 'PendingDeletion';
+        primary.DeletionDate = new Date(key.DeletionDate!.getTime() + (primary.PendingWindowInDays ?? 30) * 86_400_000);
+        world.pendingDeletion.add(primary);
+      }
     }
   }
   refreshNextDeletion(world);
+  // a primary whose window started in this pass may be due too
+  if (deleted.length && nowMs >= world.nextDeletion) deleted.push(...purgeDeletedKeys(world, nowMs));
   return deleted;
 }
 

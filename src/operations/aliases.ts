@@ -3,6 +3,7 @@ import { AlreadyExistsException, InvalidAliasNameException, LimitExceededExcepti
 import { aliasArn } from '../model/identifiers.js';
 import type { KeyRecord } from '../model/key.js';
 import { nextSeq, regionState, type AliasRecord } from '../model/world.js';
+import { requireIdentityAccess, requireKeyAccess, type AuthRequest } from '../policy/authorize.js';
 import { pageSize, paginate, resolveKey, type CallContext, type OperationDef } from './context.js';
 
 interface AliasRequest {
@@ -33,6 +34,22 @@ function removeAlias(key: KeyRecord | undefined, name: string): void {
   if (i >= 0) key!.aliases.splice(i, 1);
 }
 
+/**
+ * Alias operations need two permissions: on the alias (an IAM policy; aliases have no policy of their own) and on the
+ * key (key policy, or IAM through it). UpdateAlias needs both the current and the new key (API CreateAlias,
+ * UpdateAlias, DeleteAlias "Required permissions"; kms-authz.md §2.3).
+ */
+function authorizeAlias(auth: AuthRequest, action: string, aliasName: string, keys: (KeyRecord | undefined)[]): void {
+  const { ctx } = auth;
+  requireIdentityAccess(auth, action, aliasArn(ctx.region, ctx.caller.account, aliasName));
+  for (const key of keys) if (key) requireKeyAccess(auth, action, key);
+}
+const currentTarget = (ctx: CallContext, aliasName: string): KeyRecord | undefined => {
+  const state = regionState(ctx.world, ctx.caller.account, ctx.region);
+  const alias = state.aliases.get(aliasName);
+  return alias && state.keys.get(alias.TargetKeyId);
+};
+
 const aliasNotFound = (ctx: CallContext, name: string) =>
   new NotFoundException(`Alias ${aliasArn(ctx.region, ctx.caller.account, name)} is not found.`);
 
@@ -54,6 +71,7 @@ export const aliasOperations: OperationDef[] = [
     check: (input: AliasRequest) => checkAliasName(input.AliasName),
     key: { member: 'TargetKeyId', forms: 'key' },
     action: 'kms:CreateAlias',
+    authorize: (auth, input: AliasRequest, r) => authorizeAlias(auth, 'kms:CreateAlias', input.AliasName, [r!.key]),
     states: 'manage',
     readOnly: false,
     handler: (ctx, input: AliasRequest, r) => {
@@ -76,6 +94,7 @@ export const aliasOperations: OperationDef[] = [
     shape: 'UpdateAliasRequest',
     key: { member: 'TargetKeyId', forms: 'key' },
     action: 'kms:UpdateAlias',
+    authorize: (auth, input: AliasRequest, r) => authorizeAlias(auth, 'kms:UpdateAlias', input.AliasName, [currentTarget(auth.ctx, input.AliasName), r!.key]),
     // the new target must not be pending deletion; the current one may be (DG key-state fn 10)
     states: 'manage',
     readOnly: false,
@@ -100,6 +119,7 @@ export const aliasOperations: OperationDef[] = [
     name: 'DeleteAlias',
     shape: 'DeleteAliasRequest',
     action: 'kms:DeleteAlias',
+    authorize: (auth, input: { AliasName: string }) => authorizeAlias(auth, 'kms:DeleteAlias', input.AliasName, [currentTarget(auth.ctx, input.AliasName)]),
     readOnly: false,
     // works whatever the state of the alias's key (DG key-state: DeleteAlias ✓ everywhere)
     handler: (ctx, input: { AliasName: string }) => {
@@ -115,12 +135,13 @@ export const aliasOperations: OperationDef[] = [
     name: 'ListAliases',
     shape: 'ListAliasesRequest',
     action: 'kms:ListAliases',
+    authorize: 'identity', // IAM only, with or without KeyId (F9)
     readOnly: true,
     // KeyId filter: key id or key ARN of the caller's own account (API ListAliases); Limit documented 1..100, default 50
     handler: (ctx, input: { KeyId?: string; Limit?: number; Marker?: string }) => {
       let target: string | undefined;
       if (input.KeyId !== undefined) {
-        const { key } = resolveKey(ctx, input.KeyId, 'key');
+        const { key } = resolveKey(ctx, input.KeyId, 'key', 'kms:ListAliases');
         if (key.AWSAccountId !== ctx.caller.account) throw new NotFoundException(`Key '${key.Arn}' does not exist`);
         target = key.KeyId;
       }

@@ -2,6 +2,9 @@
  * What every operation handler receives, the shape of an entry of the operation table, and the helpers the handlers
  * share (key resolution, pagination).
  */
+import type { CallOrigin } from '../audit/cloudtrail.js';
+import type { AuthRequest } from '../policy/authorize.js';
+import { accessDeniedUnknownResource } from '../policy/decide.js';
 import type { RandomSource } from '../crypto/random.js';
 import { InvalidArnException, InvalidMarkerException, NotFoundException } from '../errors.js';
 import { aliasArn, keyArn, parseKeyIdentifier } from '../model/identifiers.js';
@@ -36,6 +39,8 @@ export interface CallContext {
   readonly random: RandomSource;
   readonly config: KmsConfig;
   readonly requestId: string;
+  /** What the door knows of the connection (the wire handler: source IP, user agent, access key). */
+  readonly origin: CallOrigin | undefined;
 }
 
 /** The key an operation acts on, and how the caller named it. */
@@ -61,6 +66,13 @@ export interface OperationDef<I = any> {
   readonly key?: { readonly member: string; readonly forms: IdentifierForms; readonly optional?: boolean };
   /** The IAM action authorization checks (`kms:GenerateMac`). */
   readonly action: string;
+  /**
+   * How to authorize: by default the key policy, IAM and grants for `action` on the resolved key, or IAM alone when
+   * the operation names no key (F9). `identity` forces IAM alone; a function does what the operation needs.
+   */
+  readonly authorize?: 'identity' | ((auth: AuthRequest, input: I, resolved: ResolvedKey | undefined) => void);
+  /** The grant operation that allows this operation, when it differs from its name (ReEncrypt: ReEncryptTo). */
+  readonly grantOperation?: string;
   /** Key states that allow the operation. */
   readonly states?: StateProfileName;
   /** Key usage and algorithm rules (InvalidKeyUsageException and kin). */
@@ -81,7 +93,7 @@ export const invalidKeyId = (value: string) => new NotFoundException(`Invalid ke
  * `Invalid keyId '<v>'`; unknown `Key '<key ARN>' does not exist`; ARN of another Region `Invalid arn <region>`;
  * unknown alias `Alias <alias ARN> is not found.` (real AWS text quoted in sigstore/cosign#1474).
  */
-export function resolveKey(ctx: CallContext, value: string, forms: IdentifierForms): ResolvedKey {
+export function resolveKey(ctx: CallContext, value: string, forms: IdentifierForms, action: string): ResolvedKey {
   // fast path: a key id of the caller's account and Region (a Map lookup, no parsing)
   const own = peekRegionState(ctx.world, ctx.caller.account, ctx.region)?.keys.get(value);
   if (own) return { key: own };
@@ -97,7 +109,11 @@ export function resolveKey(ctx: CallContext, value: string, forms: IdentifierFor
     case 'keyArn': {
       if (id.region !== ctx.region) throw new NotFoundException(`Invalid arn ${id.region}`);
       const key = peekRegionState(ctx.world, id.account, id.region)?.keys.get(id.keyId);
-      if (!key || key.Arn !== value) throw new NotFoundException(`Key '${value}' does not exist`);
+      if (!key || key.Arn !== value) {
+        // another account's key that does not exist: no existence oracle across accounts (2025 AWS text)
+        if (id.account !== ctx.caller.account) throw accessDeniedUnknownResource(ctx.caller.arn, action);
+        throw new NotFoundException(`Key '${value}' does not exist`);
+      }
       return { key };
     }
     case 'aliasName':
@@ -110,7 +126,10 @@ export function resolveKey(ctx: CallContext, value: string, forms: IdentifierFor
       const state = peekRegionState(ctx.world, account, ctx.region);
       const alias = state?.aliases.get(id.aliasName);
       const key = alias && state!.keys.get(alias.TargetKeyId);
-      if (!key) throw new NotFoundException(`Alias ${aliasArn(ctx.region, account, id.aliasName)} is not found.`);
+      if (!key) {
+        if (account !== ctx.caller.account) throw accessDeniedUnknownResource(ctx.caller.arn, action);
+        throw new NotFoundException(`Alias ${aliasArn(ctx.region, account, id.aliasName)} is not found.`);
+      }
       return { key, alias: id.aliasName };
     }
   }

@@ -13,7 +13,10 @@ import type { CreateKeyRequest, KeySpec, Tag } from '../model/kms-types.generate
 import { partitionOf } from '../model/regions.js';
 import { validateInput } from '../model/validate.js';
 import { markPendingDeletion, nextSeq, regionState, unmarkPendingDeletion } from '../model/world.js';
+import { requireIdentityAccess, type AuthRequest } from '../policy/authorize.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
+import { compilePolicyOnce } from '../policy/document.js';
+import { checkKeyPolicyDocument, lockoutCheck } from './policies.js';
 import { paginate, pageSize, type CallContext, type OperationDef } from './context.js';
 import { checkNewTags } from './tags.js';
 
@@ -60,7 +63,21 @@ export function checkCreateKey(input: CreateKeyRequest, ctx: CallContext): void 
   }
   checkHmacRegion(spec, ctx);
   if (input.Tags) checkNewTags(undefined, input.Tags);
+  if (input.Policy !== undefined) checkKeyPolicyDocument(input.Policy);
 }
+
+/** CreateKey is authorized by IAM alone (F9); tagging on creation also needs kms:TagResource (SAR dependent action). */
+function authorizeCreateKey(auth: AuthRequest, input: { Tags?: Tag[] }): void {
+  requireIdentityAccess(auth, 'kms:CreateKey', '*');
+  if (input.Tags?.length) requireIdentityAccess(auth, 'kms:TagResource', '*');
+}
+
+/** The lockout safety check applies to a Policy given with CreateKey (API CreateKey Policy). */
+const createKeyLockout = (ctx: CallContext, input: { Policy?: string; BypassPolicyLockoutSafetyCheck?: boolean }) => (key: KeyRecord) => {
+  if (input.Policy !== undefined && input.BypassPolicyLockoutSafetyCheck !== true) {
+    lockoutCheck({ ctx, operation: 'CreateKey', input: input as Record<string, unknown> }, key, key.compiledPolicy);
+  }
+};
 
 export function checkHmacRegion(spec: HmacKeySpec, ctx: CallContext, region = ctx.region): void {
   if (ctx.config.hmacUnsupportedRegions.has(region)) {
@@ -68,8 +85,11 @@ export function checkHmacRegion(spec: HmacKeySpec, ctx: CallContext, region = ct
   }
 }
 
-/** Makes a key in the caller's account and the endpoint's Region; the quota is the one adjustable per account. */
-export function createKeyRecord(ctx: CallContext, spec: NewKey): KeyRecord {
+/**
+ * Makes a key in the caller's account and the endpoint's Region; the quota is the one adjustable per account.
+ * `beforeStore` sees the finished key before it exists for anyone (the lockout check needs its ARN).
+ */
+export function createKeyRecord(ctx: CallContext, spec: NewKey, beforeStore?: (key: KeyRecord) => void): KeyRecord {
   const { world, caller, region } = ctx;
   const state = regionState(world, caller.account, region);
   if (state.keys.size >= ctx.config.quotas.keysPerRegion) {
@@ -81,6 +101,7 @@ export function createKeyRecord(ctx: CallContext, spec: NewKey): KeyRecord {
   const KeyId = spec.KeyId ?? (spec.MultiRegion ? `mrk-${toHex(randomBytes(ctx.random, 16))}` : randomUuid(ctx.random));
   if (state.keys.has(KeyId)) throw new AlreadyExistsException(`Key '${keyArn(region, caller.account, KeyId)}' already exists`);
   const material = spec.KeyMaterial ?? randomBytes(ctx.random, info.keyLength);
+  const policy = spec.Policy ?? defaultKeyPolicy(partitionOf(region), caller.account);
   const key: KeyRecord = {
     KeyId,
     Arn: keyArn(region, caller.account, KeyId),
@@ -95,10 +116,13 @@ export function createKeyRecord(ctx: CallContext, spec: NewKey): KeyRecord {
     ...(spec.MultiRegion ? { multiRegion: { keyId: KeyId, account: caller.account, primaryRegion: region, replicaRegions: [] } } : {}),
     tags: (spec.Tags ?? []).map((t) => ({ TagKey: t.TagKey!, TagValue: t.TagValue! })),
     aliases: [],
-    policy: spec.Policy ?? defaultKeyPolicy(partitionOf(region), caller.account),
-    seq: nextSeq(world),
+    policy,
+    compiledPolicy: compilePolicyOnce(policy, 'key'),
+    seq: 0,
     material: new MacKey(info.hash, material),
   };
+  beforeStore?.(key);
+  (key as { seq: number }).seq = nextSeq(world);
   state.keys.set(KeyId, key);
   return key;
 }
@@ -112,6 +136,7 @@ export interface SeedKeyRequest {
   Description?: string;
   Tags?: Tag[];
   Policy?: string;
+  BypassPolicyLockoutSafetyCheck?: boolean;
   MultiRegion?: boolean;
 }
 
@@ -143,6 +168,7 @@ function parseSeedKey(raw: unknown): SeedKeyRequest {
     ...(common.Description !== undefined ? { Description: common.Description } : {}),
     ...(common.Tags ? { Tags: common.Tags } : {}),
     ...(common.Policy !== undefined ? { Policy: common.Policy } : {}),
+    ...(common.BypassPolicyLockoutSafetyCheck !== undefined ? { BypassPolicyLockoutSafetyCheck: common.BypassPolicyLockoutSafetyCheck } : {}),
     ...(common.MultiRegion !== undefined ? { MultiRegion: common.MultiRegion } : {}),
   };
 }
@@ -156,6 +182,7 @@ export const keyOperations: OperationDef[] = [
     action: 'kms:CreateKey',
     readOnly: false,
     check: checkCreateKey,
+    authorize: authorizeCreateKey,
     handler: (ctx, input: CreateKeyRequest) => {
       const key = createKeyRecord(ctx, {
         KeySpec: (input.KeySpec ?? input.CustomerMasterKeySpec) as HmacKeySpec,
@@ -163,7 +190,7 @@ export const keyOperations: OperationDef[] = [
         ...(input.Tags ? { Tags: input.Tags } : {}),
         ...(input.Policy !== undefined ? { Policy: input.Policy } : {}),
         ...(input.MultiRegion !== undefined ? { MultiRegion: input.MultiRegion } : {}),
-      });
+      }, createKeyLockout(ctx, input));
       return { KeyMetadata: toKeyMetadata(key) };
     },
   },
@@ -177,8 +204,10 @@ export const keyOperations: OperationDef[] = [
     check: (input: SeedKeyRequest, ctx) => {
       checkHmacRegion(input.KeySpec, ctx);
       if (input.Tags) checkNewTags(undefined, input.Tags);
+      if (input.Policy !== undefined) checkKeyPolicyDocument(input.Policy);
     },
-    handler: (ctx, input: SeedKeyRequest) => ({ KeyMetadata: toKeyMetadata(createKeyRecord(ctx, input)) }),
+    authorize: authorizeCreateKey,
+    handler: (ctx, input: SeedKeyRequest) => ({ KeyMetadata: toKeyMetadata(createKeyRecord(ctx, input, createKeyLockout(ctx, input))) }),
   },
   {
     name: 'DescribeKey',

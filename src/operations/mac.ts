@@ -49,6 +49,7 @@ export const macOperations: OperationDef[] = [
     name: 'GenerateRandom',
     shape: 'GenerateRandomRequest',
     action: 'kms:GenerateRandom',
+    authorize: 'identity',
     readOnly: true,
     check: (input: GenerateRandomRequest) => {
       // NumberOfBytes has no default: recorded text when it is missing (test_generate_random_invalid_number_of_bytes[None])

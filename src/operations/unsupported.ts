@@ -118,6 +118,7 @@ export const unsupportedOperations: OperationDef[] = [
     shape: 'ReEncryptRequest',
     key: { member: 'DestinationKeyId', forms: 'any' },
     action: 'kms:ReEncryptTo',
+    grantOperation: 'ReEncryptTo',
     states: 'crypto',
     readOnly: true,
     usage: wrongUsage('ReEncrypt'),

@@ -166,3 +166,19 @@ export function compilePolicy(text: string, kind: PolicyKind): CompiledPolicy {
 /** "Up to 32 kilobytes (32,768 bytes)" (DG key-policy-overview, resource-limits): bytes of the UTF-8 text. */
 export const MAX_KEY_POLICY_BYTES = 32_768;
 export const policyBytes = (text: string): number => new TextEncoder().encode(text).length;
+
+/**
+ * Compiled policies by text, for the few that are validated in one pipeline step and stored in a later one (and for
+ * the default policy every key of an account shares). Bounded: the least recently used entries go first.
+ */
+const recent = new Map<string, CompiledPolicy>();
+const RECENT_MAX = 256;
+export function compilePolicyOnce(text: string, kind: PolicyKind): CompiledPolicy {
+  const id = `${kind}\u0000${text}`;
+  let compiled = recent.get(id);
+  if (compiled) recent.delete(id);
+  else compiled = compilePolicy(text, kind);
+  recent.set(id, compiled);
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value!);
+  return compiled;
+}

@@ -35,7 +35,9 @@ describe('audit records', () => {
 
   it('a failed VerifyMac: errorCode, no errorMessage (AWS sends none), no MAC', async () => {
     const { kms, audit } = await fixture();
-    await kms.verifyMac({ KeyId: IDS.k256, Message: bytes('m'), Mac: new Uint8Array(32), MacAlgorithm: 'HMAC_SHA_256', GrantTokens: ['tok'] }).catch(() => {});
+    const { GrantToken } = await kms.createGrant({ KeyId: IDS.k256, GranteePrincipal: 'arn:aws:iam::111122223333:user/Alice', Operations: ['VerifyMac'] });
+    audit.length = 0;
+    await kms.verifyMac({ KeyId: IDS.k256, Message: bytes('m'), Mac: new Uint8Array(32), MacAlgorithm: 'HMAC_SHA_256', GrantTokens: [GrantToken!] }).catch(() => {});
     expect(audit[0]).toMatchObject({ eventName: 'VerifyMac', errorCode: 'KMSInvalidMacException', readOnly: true, responseElements: null });
     expect(audit[0]).not.toHaveProperty('errorMessage');
     expect(audit[0]!.requestParameters).toEqual({ keyId: IDS.k256, macAlgorithm: 'HMAC_SHA_256' }); // grant tokens are never logged
@@ -74,9 +76,11 @@ describe('audit records', () => {
 
   it('user identities: IAM user, assumed role, federated user', async () => {
     const { kms, audit } = testKms();
-    await kms.as('arn:aws:iam::111122223333:user/Alice').listKeys();
-    await kms.as('arn:aws:sts::111122223333:assumed-role/Ops/ci-42').listKeys();
-    await kms.as('arn:aws:sts::111122223333:federated-user/Eve').listKeys();
+    // (denied: none of them has an identity policy; denials are audited too)
+    await kms.as('arn:aws:iam::111122223333:user/Alice').listKeys().catch(() => {});
+    await kms.as('arn:aws:sts::111122223333:assumed-role/Ops/ci-42').listKeys().catch(() => {});
+    await kms.as('arn:aws:sts::111122223333:federated-user/Eve').listKeys().catch(() => {});
+    expect(audit.map((e) => e.errorCode)).toEqual(['AccessDenied', 'AccessDenied', 'AccessDenied']);
     expect(audit.map((e) => e.userIdentity)).toEqual([
       { type: 'IAMUser', principalId: 'AIDA111122223333', arn: 'arn:aws:iam::111122223333:user/Alice', accountId: '111122223333', userName: 'Alice' },
       {

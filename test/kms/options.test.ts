@@ -64,12 +64,13 @@ describe('one world, many doors', () => {
     const { kms } = testKms();
     const { KeyMetadata } = await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     const alice = kms.as('arn:aws:iam::111122223333:user/Alice');
+    kms.putIdentityPolicy('arn:aws:iam::111122223333:user/Alice', 'describe', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', Resource: '*' }] }));
     expect((await alice.describeKey({ KeyId: KeyMetadata!.KeyId })).KeyMetadata!.Arn).toBe(KeyMetadata!.Arn);
     const west = kms.inRegion('us-west-2');
     expect(west.principal).toBe(kms.principal);
     await expectKmsError(west.describeKey({ KeyId: KeyMetadata!.KeyId }), 'NotFoundException', `Key '${arnOf(KeyMetadata!.KeyId!, 'us-west-2')}' does not exist`);
     await expectKmsError(west.describeKey({ KeyId: KeyMetadata!.Arn }), 'NotFoundException', 'Invalid arn us-east-1');
-    // another account reaches the key only by ARN (authorization aside)
+    // another account names the key only by ARN: a bare key id is looked up in the caller's own account
     const bob = kms.as('arn:aws:iam::444455556666:user/Bob');
     await expectKmsError(bob.describeKey({ KeyId: KeyMetadata!.KeyId }), 'NotFoundException', `Key '${arnOf(KeyMetadata!.KeyId!, 'us-east-1', '444455556666')}' does not exist`);
   });

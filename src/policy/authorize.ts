@@ -1,0 +1,137 @@
+/**
+ * Step 3 of the pipeline: who may do what. Builds the request's condition context, finds the caller's identity
+ * policies and the key's grants, and turns the decision (decide.ts) into AccessDeniedException with AWS's texts.
+ */
+import { InvalidGrantTokenException } from '../errors.js';
+import type { GrantRecord } from '../model/grant.js';
+import type { KeyRecord } from '../model/key.js';
+import type { Caller } from '../model/principal.js';
+import type { IdentityPolicy, World } from '../model/world.js';
+import type { CallContext } from '../operations/context.js';
+import { accessDenied, decideIdentityOnly, decideKeyAccess, evaluateIdentity, type Decision } from './decide.js';
+import type { CompiledPolicy } from './document.js';
+import { conditionContext, type RequestFacts } from './request-context.js';
+
+/** `<account>:user/<name>` / `<account>:role/<name>`: how identity policies are filed (paths and partitions aside). */
+export function identityKey(arn: string): string | undefined {
+  const m = /^arn:[^:]+:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return m ? `${m[1]}:${m[2]}/${m[3]}` : undefined;
+}
+
+/** The identity policies that apply to a caller: a user's own, or the role's for a role session. */
+export function identityPoliciesOf(world: World, caller: Caller): Iterable<CompiledPolicy> | undefined {
+  const id = caller.kind === 'user' ? identityKey(caller.arn) : caller.kind === 'assumedRole' ? identityKey(caller.roleArn!) : undefined;
+  const policies = id === undefined ? undefined : world.identityPolicies.get(id);
+  return policies && mapCompiled(policies);
+}
+function* mapCompiled(policies: Map<string, IdentityPolicy>): Generator<CompiledPolicy> {
+  for (const p of policies.values()) yield p.compiled;
+}
+
+/** The facts of one call that conditions and grants read. */
+export interface AuthRequest {
+  readonly ctx: CallContext;
+  readonly operation: string;
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly requestAlias?: string;
+}
+
+const facts = (r: AuthRequest, key: KeyRecord | undefined): RequestFacts => ({
+  caller: r.ctx.caller,
+  operation: r.operation,
+  region: r.ctx.region,
+  now: r.ctx.now,
+  input: r.input,
+  ...(key ? { key } : {}),
+  ...(r.requestAlias !== undefined ? { requestAlias: r.requestAlias } : {}),
+  ...(r.ctx.origin?.sourceIPAddress ? { sourceIp: r.ctx.origin.sourceIPAddress } : {}),
+});
+
+const ARN_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
+
+/**
+ * Whether a principal named in a grant (grantee or retiring principal) is the caller: the same ARN; a role ARN
+ * covers its sessions (as a role principal does in a policy, F13); an account's root ARN stands for the account,
+ * whose principals it reaches through their IAM policies (kms-authz.md §5.4).
+ */
+export function grantPrincipalMatches(named: string | undefined, caller: Caller, iamAllows: () => boolean): boolean {
+  if (named === undefined) return false;
+  if (named === caller.arn) return true;
+  if (caller.roleArn && identityKey(named) !== undefined && identityKey(named) === identityKey(caller.roleArn)) return true;
+  const root = ARN_ROOT.exec(named);
+  if (root && root[1] === caller.account) return caller.kind === 'root' || iamAllows();
+  return false;
+}
+
+export interface KeyAccessOptions {
+  /** The grant operation that allows this action (default: the action's operation name). */
+  readonly grantOperation?: string;
+  /** A key policy to decide with instead of the key's (the lockout safety check). */
+  readonly keyPolicy?: CompiledPolicy;
+  /** The key's ARN when the key does not exist yet (CreateKey's lockout check). */
+  readonly keyArn?: string;
+  /** Operations a grant must cover beyond its own (CreateGrant through a grant: the child's operations). */
+  readonly grantMustCover?: readonly string[];
+}
+
+/** The decision for `action` on `key` (§2.3), grants included. */
+export function decideOnKey(r: AuthRequest, action: string, key: KeyRecord, options: KeyAccessOptions = {}): Decision {
+  const { ctx } = r;
+  const f = facts(r, key);
+  const identityContext = conditionContext(f, false);
+  const identityPolicies = identityPoliciesOf(ctx.world, ctx.caller);
+  const keyArn = options.keyArn ?? key.Arn;
+  const grants = options.keyPolicy ? undefined : key.grants;
+  const operation = options.grantOperation ?? action.slice('kms:'.length);
+  return decideKeyAccess({
+    caller: ctx.caller,
+    action,
+    keyArn,
+    keyAccount: key.AWSAccountId,
+    keyPolicy: options.keyPolicy ?? key.compiledPolicy,
+    identityPolicies: identityPolicies && [...identityPolicies],
+    keyPolicyContext: conditionContext(f, true),
+    identityContext,
+    ...(grants
+      ? {
+          grantAllows: () => {
+            const iamAllows = () => evaluateIdentity(ctx.caller, identityPoliciesOf(ctx.world, ctx.caller), action, keyArn, identityContext).allowed;
+            for (const g of grants.values()) if (grantCovers(g, operation, options.grantMustCover) && grantPrincipalMatches(g.GranteePrincipal, ctx.caller, iamAllows)) return true;
+            return false;
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * A grant allows an operation it lists; CreateGrant through a grant may only pass on a subset of the grant's own
+ * operations (DG create-grant-overview.md). A SourceArn constraint needs aws:SourceArn, which direct calls never
+ * carry, so such a grant allows nothing here.
+ */
+function grantCovers(g: GrantRecord, operation: string, mustCover: readonly string[] | undefined): boolean {
+  if (!g.Operations.includes(operation) || g.Constraints?.SourceArn !== undefined) return false;
+  return !mustCover || mustCover.every((op) => g.Operations.includes(op));
+}
+
+/** Throws AccessDeniedException unless `action` on `key` is allowed. */
+export function requireKeyAccess(r: AuthRequest, action: string, key: KeyRecord, options: KeyAccessOptions = {}): void {
+  const d = decideOnKey(r, action, key, options);
+  if (!d.allowed) throw accessDenied(r.ctx.caller.arn, action, options.keyArn ?? key.Arn, d.reason);
+}
+
+/** Throws AccessDeniedException unless the caller's IAM policies allow `action` on `resource` (`*`: no resource, no `on resource:` in the text). */
+export function requireIdentityAccess(r: AuthRequest, action: string, resource: string): void {
+  const { ctx } = r;
+  const d = decideIdentityOnly(ctx.caller, identityPoliciesOf(ctx.world, ctx.caller), action, resource, conditionContext(facts(r, undefined), false));
+  if (!d.allowed) throw accessDenied(ctx.caller.arn, action, resource === '*' ? undefined : resource, d.reason);
+}
+
+/** The model's text for a grant token hmac-kms never issued (API InvalidGrantTokenException). */
+export const INVALID_GRANT_TOKEN = 'The request was rejected because the specified grant token is not valid.';
+
+/** Grant tokens in a request must be tokens KMS issued (API GrantTokens, InvalidGrantTokenException). */
+export function checkGrantTokens(world: World, tokens: readonly string[] | undefined): void {
+  if (!tokens) return;
+  for (const t of tokens) if (!world.grantTokens.has(t)) throw new InvalidGrantTokenException(INVALID_GRANT_TOKEN);
+}

@@ -78,6 +78,34 @@ let heapPerKey = 0;
   verdicts.push(checkTarget('throughput with 100,000 keys / with 10 keys', x, 0.9));
 }
 
+// 3. an IAM user allowed through key-policy delegation + an IAM policy, against the account root, same key
+{
+  const { kms, ids } = await keysWorld(1);
+  const KeyId = ids[0]!;
+  const user = 'arn:aws:iam::111122223333:user/Signer';
+  kms.putIdentityPolicy(user, 'mac', JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['kms:GenerateMac', 'kms:VerifyMac'], Resource: 'arn:aws:kms:us-east-1:111122223333:key/*', Condition: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } } },
+      { Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' },
+    ],
+  }));
+  const signer = kms.as(user);
+  const Message = new Uint8Array(32);
+  const input = { KeyId: `arn:aws:kms:us-east-1:111122223333:key/${KeyId}`, Message, MacAlgorithm: 'HMAC_SHA_256' as const };
+  const r = await measure({
+    'IAM user': async () => {
+      sink ^= (await signer.generateMac(input)).Mac![0]!;
+    },
+    root: async () => {
+      sink ^= (await kms.generateMac(input)).Mac![0]!;
+    },
+  });
+  const x = ratio(r['IAM user']!, r.root!);
+  rows.push(['generateMac 32 B as an IAM user (key policy delegation + IAM with a condition) vs as root', fmtHz(r['IAM user']!.hz), fmtHz(r.root!.hz), fmtRatio(x)]);
+  verdicts.push(checkTarget('IAM user / root throughput', x, 0.9));
+}
+
 printTable(`HmacKms MAC path (median of 5 interleaved rounds; Node ${process.version}; ratios are the figures)`, ['case', 'ops/s', 'baseline ops/s', 'ratio'], rows);
 console.log(`\nheap per idle key (100,000 seeded HMAC_256 keys, never used${gc ? '' : '; run with --expose-gc for a clean figure'}): ${Math.round(heapPerKey)} bytes`);
 console.log('');

@@ -140,18 +140,20 @@ export class HmacKms {
     if (typeof policyJson !== 'string') throw new TypeError('putIdentityPolicy: the policy document must be a JSON string');
     const compiled = compilePolicy(policyJson, 'identity');
     const policies = this.#shared.world.identityPolicies;
-    let named = policies.get(id);
-    if (!named) policies.set(id, (named = new Map()));
-    named.set(policyName, { document: policyJson, compiled });
+    let entry = policies.get(id);
+    if (!entry) policies.set(id, (entry = { byName: new Map(), compiled: [] }));
+    entry.byName.set(policyName, { document: policyJson, compiled });
+    entry.compiled = [...entry.byName.values()].map((p) => p.compiled);
   }
 
   /** Removes an identity policy set by `putIdentityPolicy`; false when there was none of that name. */
   deleteIdentityPolicy(principalArn: string, policyName: string): boolean {
     const id = identityKey(principalArn);
     if (id === undefined) throw new TypeError(`deleteIdentityPolicy: not an IAM user or role ARN: ${JSON.stringify(principalArn)}`);
-    const named = this.#shared.world.identityPolicies.get(id);
-    const removed = named?.delete(policyName) ?? false;
-    if (named && named.size === 0) this.#shared.world.identityPolicies.delete(id);
+    const entry = this.#shared.world.identityPolicies.get(id);
+    const removed = entry?.byName.delete(policyName) ?? false;
+    if (entry) entry.compiled = [...entry.byName.values()].map((p) => p.compiled);
+    if (entry && entry.byName.size === 0) this.#shared.world.identityPolicies.delete(id);
     return removed;
   }
 

@@ -20,6 +20,8 @@ export interface Caller {
   /** User name, role name or federated user name. */
   name?: string;
   sessionName?: string;
+  /** Where the caller's IAM identity policies are filed: `<account>:user/<name>` or `<account>:role/<name>`. */
+  iamId?: string;
 }
 
 export const DEFAULT_ROLE_SESSION_NAME = 'hmac-kms';
@@ -38,11 +40,14 @@ export function parseCaller(value: string, defaultRegion = 'us-east-1'): Caller 
   }
   let m: RegExpExecArray | null;
   if ((m = ROOT.exec(value))) return { kind: 'root', arn: value, account: m[2]!, partition: m[1]! };
-  if ((m = USER.exec(value))) return { kind: 'user', arn: value, account: m[2]!, partition: m[1]!, name: m[3]! };
+  if ((m = USER.exec(value))) return { kind: 'user', arn: value, account: m[2]!, partition: m[1]!, name: m[3]!, iamId: `${m[2]}:user/${m[3]}` };
   if ((m = SESSION.exec(value))) {
     const [, partition, account, role, session] = m as unknown as string[];
     // The role's path is not part of a session ARN; a role ARN without its path is what aws:PrincipalArn holds then.
-    return { kind: 'assumedRole', arn: value, account: account!, partition: partition!, roleArn: `arn:${partition}:iam::${account}:role/${role}`, name: role!, sessionName: session! };
+    return {
+      kind: 'assumedRole', arn: value, account: account!, partition: partition!, roleArn: `arn:${partition}:iam::${account}:role/${role}`,
+      name: role!, sessionName: session!, iamId: `${account}:role/${role}`,
+    };
   }
   if ((m = ROLE.exec(value))) {
     const [, partition, account, , role] = m as unknown as string[];
@@ -54,6 +59,7 @@ export function parseCaller(value: string, defaultRegion = 'us-east-1'): Caller 
       roleArn: value,
       name: role!,
       sessionName: DEFAULT_ROLE_SESSION_NAME,
+      iamId: `${account}:role/${role}`,
     };
   }
   if ((m = FEDERATED.exec(value))) return { kind: 'federatedUser', arn: value, account: m[2]!, partition: m[1]!, name: m[3]! };

@@ -6,10 +6,10 @@ import type { CompiledPolicy } from '../policy/document.js';
 import type { GrantTokenTarget } from './grant.js';
 import type { KeyRecord } from './key.js';
 
-/** An IAM identity policy as stored: the text and its compiled form. */
-export interface IdentityPolicy {
-  readonly document: string;
-  readonly compiled: CompiledPolicy;
+/** The IAM identity policies of one user or role: by name, and compiled in one list for evaluation. */
+export interface IdentityPolicies {
+  readonly byName: Map<string, { readonly document: string; readonly compiled: CompiledPolicy }>;
+  compiled: CompiledPolicy[];
 }
 
 export interface AliasRecord {
@@ -37,7 +37,7 @@ export interface World {
   /** Creation sequence for keys, aliases and grants (list order, pagination markers). */
   seq: number;
   /** IAM identity policies by identity (`<account>:user/<name>` or `<account>:role/<name>`), then by policy name. */
-  readonly identityPolicies: Map<string, Map<string, IdentityPolicy>>;
+  readonly identityPolicies: Map<string, IdentityPolicies>;
   /** Every grant token issued, and the grant it names. */
   readonly grantTokens: Map<string, GrantTokenTarget>;
   /** Request ids: a random prefix fixed per world and a counter. */

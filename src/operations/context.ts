@@ -94,9 +94,10 @@ export const invalidKeyId = (value: string) => new NotFoundException(`Invalid ke
  * unknown alias `Alias <alias ARN> is not found.` (real AWS text quoted in sigstore/cosign#1474).
  */
 export function resolveKey(ctx: CallContext, value: string, forms: IdentifierForms, action: string): ResolvedKey {
-  // fast path: a key id of the caller's account and Region (a Map lookup, no parsing)
-  const own = peekRegionState(ctx.world, ctx.caller.account, ctx.region)?.keys.get(value);
-  if (own) return { key: own };
+  // fast paths: a key id, or the key ARN, of a key of the caller's account and Region (Map lookups, no parsing)
+  const keys = peekRegionState(ctx.world, ctx.caller.account, ctx.region)?.keys;
+  const own = keys?.get(value) ?? keys?.get(value.slice(value.lastIndexOf('/') + 1));
+  if (own && (own.KeyId === value || own.Arn === value)) return { key: own };
   const id = parseKeyIdentifier(value);
   switch (id.kind) {
     case 'malformed':

@@ -6,9 +6,9 @@ import { InvalidGrantTokenException } from '../errors.js';
 import type { GrantRecord } from '../model/grant.js';
 import type { KeyRecord } from '../model/key.js';
 import type { Caller } from '../model/principal.js';
-import type { IdentityPolicy, World } from '../model/world.js';
+import type { World } from '../model/world.js';
 import type { CallContext } from '../operations/context.js';
-import { accessDenied, decideIdentityOnly, decideKeyAccess, evaluateIdentity, type Decision } from './decide.js';
+import { accessDenied, decideIdentityOnly, decideKeyAccess, evaluateIdentity, type Decision, type KeyDecisionInput } from './decide.js';
 import type { CompiledPolicy } from './document.js';
 import { conditionContext, type RequestFacts } from './request-context.js';
 
@@ -19,13 +19,8 @@ export function identityKey(arn: string): string | undefined {
 }
 
 /** The identity policies that apply to a caller: a user's own, or the role's for a role session. */
-export function identityPoliciesOf(world: World, caller: Caller): Iterable<CompiledPolicy> | undefined {
-  const id = caller.kind === 'user' ? identityKey(caller.arn) : caller.kind === 'assumedRole' ? identityKey(caller.roleArn!) : undefined;
-  const policies = id === undefined ? undefined : world.identityPolicies.get(id);
-  return policies && mapCompiled(policies);
-}
-function* mapCompiled(policies: Map<string, IdentityPolicy>): Generator<CompiledPolicy> {
-  for (const p of policies.values()) yield p.compiled;
+export function identityPoliciesOf(world: World, caller: Caller): readonly CompiledPolicy[] | undefined {
+  return caller.iamId === undefined ? undefined : world.identityPolicies.get(caller.iamId)?.compiled;
 }
 
 /** The facts of one call that conditions and grants read. */
@@ -36,16 +31,13 @@ export interface AuthRequest {
   readonly requestAlias?: string;
 }
 
-const facts = (r: AuthRequest, key: KeyRecord | undefined): RequestFacts => ({
-  caller: r.ctx.caller,
-  operation: r.operation,
-  region: r.ctx.region,
-  now: r.ctx.now,
-  input: r.input,
-  ...(key ? { key } : {}),
-  ...(r.requestAlias !== undefined ? { requestAlias: r.requestAlias } : {}),
-  ...(r.ctx.origin?.sourceIPAddress ? { sourceIp: r.ctx.origin.sourceIPAddress } : {}),
-});
+function facts(r: AuthRequest, key: KeyRecord | undefined): RequestFacts {
+  const f: { -readonly [K in keyof RequestFacts]: RequestFacts[K] } = { caller: r.ctx.caller, operation: r.operation, region: r.ctx.region, now: r.ctx.now, input: r.input };
+  if (key) f.key = key;
+  if (r.requestAlias !== undefined) f.requestAlias = r.requestAlias;
+  if (r.ctx.origin?.sourceIPAddress) f.sourceIp = r.ctx.origin.sourceIPAddress;
+  return f;
+}
 
 const ARN_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
 
@@ -83,25 +75,24 @@ export function decideOnKey(r: AuthRequest, action: string, key: KeyRecord, opti
   const keyArn = options.keyArn ?? key.Arn;
   const grants = options.keyPolicy ? undefined : key.grants;
   const operation = options.grantOperation ?? action.slice('kms:'.length);
-  return decideKeyAccess({
+  const input: KeyDecisionInput = {
     caller: ctx.caller,
     action,
     keyArn,
     keyAccount: key.AWSAccountId,
     keyPolicy: options.keyPolicy ?? key.compiledPolicy,
-    identityPolicies: identityPolicies && [...identityPolicies],
+    identityPolicies,
     keyPolicyContext: conditionContext(f, true),
     identityContext,
-    ...(grants
-      ? {
-          grantAllows: () => {
-            const iamAllows = () => evaluateIdentity(ctx.caller, identityPoliciesOf(ctx.world, ctx.caller), action, keyArn, identityContext).allowed;
-            for (const g of grants.values()) if (grantCovers(g, operation, options.grantMustCover) && grantPrincipalMatches(g.GranteePrincipal, ctx.caller, iamAllows)) return true;
-            return false;
-          },
-        }
-      : {}),
-  });
+  };
+  if (grants) {
+    input.grantAllows = () => {
+      const iamAllows = () => evaluateIdentity(ctx.caller, identityPolicies, action, keyArn, identityContext).allowed;
+      for (const g of grants.values()) if (grantCovers(g, operation, options.grantMustCover) && grantPrincipalMatches(g.GranteePrincipal, ctx.caller, iamAllows)) return true;
+      return false;
+    };
+  }
+  return decideKeyAccess(input);
 }
 
 /**

@@ -10,6 +10,7 @@
  * - a multi-valued key without a set operator never matches (kms-authz.md §3.3, from iam-simulate).
  */
 import { MalformedPolicyDocumentException } from '../errors.js';
+import { globMatcher } from './glob.js';
 
 /** A request value: one string, a list for multi-valued keys, or absent. */
 export type ContextValue = string | readonly string[] | undefined;
@@ -22,10 +23,8 @@ export interface CompiledCondition {
   readonly test: (ctx: ConditionContext) => boolean;
 }
 
-type Match = (requestValue: string, policyValue: string) => boolean;
-
-const glob = (pattern: string): RegExp =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+/** Prepares a policy value once; the result tests request values. */
+type Prepare = (policyValue: string) => (requestValue: string) => boolean;
 
 const number = (s: string): number => (s.trim() === '' ? NaN : Number(s));
 /** ISO 8601, or epoch seconds when the whole value is an integer (kms-authz.md §3.2, after iam-simulate). */
@@ -36,10 +35,12 @@ function arnParts(arn: string): string[] | undefined {
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   return [...parts.slice(0, 5), parts.slice(5).join(':')];
 }
-const arnMatch: Match = (v, p) => {
-  const rv = arnParts(v);
-  const pv = arnParts(p);
-  return !!rv && !!pv && pv.every((part, i) => glob(part).test(rv[i]!));
+const arnMatch: Prepare = (p) => {
+  const pv = arnParts(p)?.map((part) => globMatcher(part));
+  return (v) => {
+    const rv = arnParts(v);
+    return !!rv && !!pv && pv.every((m, i) => m(rv[i]!));
+  };
 };
 
 function parseIp(s: string): { bits: bigint; width: number } | undefined {
@@ -59,39 +60,56 @@ function parseIp(s: string): { bits: bigint; width: number } | undefined {
   }
   return undefined;
 }
-const ipMatch: Match = (v, p) => {
+const ipMatch: Prepare = (p) => {
   const [addr, prefixText] = p.split('/');
   const range = parseIp(addr!);
-  const ip = parseIp(v);
-  if (!range || !ip || range.width !== ip.width) return false;
-  const prefix = prefixText === undefined ? range.width : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > range.width) return false;
-  const shift = BigInt(range.width - prefix);
-  return ip.bits >> shift === range.bits >> shift;
+  const prefix = range && (prefixText === undefined ? range.width : Number(prefixText));
+  if (!range || !Number.isInteger(prefix) || prefix! < 0 || prefix! > range.width) return () => false;
+  const shift = BigInt(range.width - prefix!);
+  return (v) => {
+    const ip = parseIp(v);
+    return !!ip && ip.width === range.width && ip.bits >> shift === range.bits >> shift;
+  };
 };
 
+const cmp = (f: (a: number, b: number) => boolean, parse: (s: string) => number): Prepare => (p) => {
+  const b = parse(p);
+  return (v) => f(parse(v), b);
+};
+const eq = (a: number, b: number) => a === b;
+const lt = (a: number, b: number) => a < b;
+const le = (a: number, b: number) => a <= b;
+const gt = (a: number, b: number) => a > b;
+const ge = (a: number, b: number) => a >= b;
+const same: Prepare = (p) => (v) => v === p;
+const sameIgnoreCase: Prepare = (p) => {
+  const lower = p.toLowerCase();
+  return (v) => v.toLowerCase() === lower;
+};
+const like: Prepare = (p) => globMatcher(p);
+
 /** Base operators: how one request value matches one policy value, and whether the operator is negated. */
-const OPERATORS: Readonly<Record<string, { match: Match; negated: boolean }>> = {
-  StringEquals: { match: (v, p) => v === p, negated: false },
-  StringNotEquals: { match: (v, p) => v === p, negated: true },
-  StringEqualsIgnoreCase: { match: (v, p) => v.toLowerCase() === p.toLowerCase(), negated: false },
-  StringNotEqualsIgnoreCase: { match: (v, p) => v.toLowerCase() === p.toLowerCase(), negated: true },
-  StringLike: { match: (v, p) => glob(p).test(v), negated: false },
-  StringNotLike: { match: (v, p) => glob(p).test(v), negated: true },
-  NumericEquals: { match: (v, p) => number(v) === number(p), negated: false },
-  NumericNotEquals: { match: (v, p) => number(v) === number(p), negated: true },
-  NumericLessThan: { match: (v, p) => number(v) < number(p), negated: false },
-  NumericLessThanEquals: { match: (v, p) => number(v) <= number(p), negated: false },
-  NumericGreaterThan: { match: (v, p) => number(v) > number(p), negated: false },
-  NumericGreaterThanEquals: { match: (v, p) => number(v) >= number(p), negated: false },
-  DateEquals: { match: (v, p) => instant(v) === instant(p), negated: false },
-  DateNotEquals: { match: (v, p) => instant(v) === instant(p), negated: true },
-  DateLessThan: { match: (v, p) => instant(v) < instant(p), negated: false },
-  DateLessThanEquals: { match: (v, p) => instant(v) <= instant(p), negated: false },
-  DateGreaterThan: { match: (v, p) => instant(v) > instant(p), negated: false },
-  DateGreaterThanEquals: { match: (v, p) => instant(v) >= instant(p), negated: false },
-  Bool: { match: (v, p) => v.toLowerCase() === p.toLowerCase(), negated: false },
-  BinaryEquals: { match: (v, p) => v === p, negated: false },
+const OPERATORS: Readonly<Record<string, { match: Prepare; negated: boolean }>> = {
+  StringEquals: { match: same, negated: false },
+  StringNotEquals: { match: same, negated: true },
+  StringEqualsIgnoreCase: { match: sameIgnoreCase, negated: false },
+  StringNotEqualsIgnoreCase: { match: sameIgnoreCase, negated: true },
+  StringLike: { match: like, negated: false },
+  StringNotLike: { match: like, negated: true },
+  NumericEquals: { match: cmp(eq, number), negated: false },
+  NumericNotEquals: { match: cmp(eq, number), negated: true },
+  NumericLessThan: { match: cmp(lt, number), negated: false },
+  NumericLessThanEquals: { match: cmp(le, number), negated: false },
+  NumericGreaterThan: { match: cmp(gt, number), negated: false },
+  NumericGreaterThanEquals: { match: cmp(ge, number), negated: false },
+  DateEquals: { match: cmp(eq, instant), negated: false },
+  DateNotEquals: { match: cmp(eq, instant), negated: true },
+  DateLessThan: { match: cmp(lt, instant), negated: false },
+  DateLessThanEquals: { match: cmp(le, instant), negated: false },
+  DateGreaterThan: { match: cmp(gt, instant), negated: false },
+  DateGreaterThanEquals: { match: cmp(ge, instant), negated: false },
+  Bool: { match: sameIgnoreCase, negated: false },
+  BinaryEquals: { match: same, negated: false },
   IpAddress: { match: ipMatch, negated: false },
   NotIpAddress: { match: ipMatch, negated: true },
   ArnEquals: { match: arnMatch, negated: false },
@@ -139,8 +157,8 @@ export function compileCondition(rawOperator: string, rawKey: string, rawValues:
   const ifExists = opPart!.endsWith('IfExists');
   const base = OPERATORS[ifExists ? opPart!.slice(0, -'IfExists'.length) : opPart!];
   if (!base) throw malformed(`Policy contains an invalid condition operator: ${rawOperator}.`);
-  const { match, negated } = base;
-  const one = negated ? (v: string) => values.every((p) => !match(v, p)) : (v: string) => values.some((p) => match(v, p));
+  const tests = values.map(base.match);
+  const one = base.negated ? (v: string) => tests.every((t) => !t(v)) : (v: string) => tests.some((t) => t(v));
   return {
     key,
     test: (ctx) => {
@@ -149,7 +167,7 @@ export function compileCondition(rawOperator: string, rawKey: string, rawValues:
       // a set operator on a single-valued key treats the value as a one-element set
       if (setPart === 'ForAllValues') return absent || (typeof v === 'string' ? one(v) : v!.every(one));
       if (setPart === 'ForAnyValue') return !absent && (typeof v === 'string' ? one(v) : v!.some(one));
-      if (absent) return ifExists || negated;
+      if (absent) return ifExists || base.negated;
       if (typeof v !== 'string') return false; // a multi-valued key needs a set operator
       return one(v);
     },

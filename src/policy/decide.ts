@@ -52,8 +52,9 @@ function matchPrincipal(p: PolicyPrincipal, caller: Caller): Match {
 
 function principalMatch(s: CompiledStatement, caller: Caller): Match {
   if (s.notPrincipals) {
-    // NotPrincipal: everyone not listed; any identity of the caller's chain (session, role, account) exempts it
-    return s.notPrincipals.some((p) => matchPrincipal(p, caller) !== 'none') ? 'none' : 'direct';
+    // NotPrincipal: everyone not listed. The caller itself must be listed (its ARN, its role for a session, the account
+    // for the root user); listing only the account exempts no one else (IAM reference_policies_elements_notprincipal)
+    return s.notPrincipals.some((p) => matchPrincipal(p, caller) === 'direct') ? 'none' : 'direct';
   }
   let best: Match = 'none';
   for (const p of s.principals ?? []) {
@@ -64,30 +65,34 @@ function principalMatch(s: CompiledStatement, caller: Caller): Match {
   return best;
 }
 
+/** `action` is lower-cased: action names are case-insensitive. */
 function actionMatches(s: CompiledStatement, action: string): boolean {
-  if (s.actions) return s.actions.some((re) => re.test(action));
-  if (s.notActions) return !s.notActions.some((re) => re.test(action));
+  if (s.actions) return s.actions.some((m) => m(action));
+  if (s.notActions) return !s.notActions.some((m) => m(action));
   return false; // no Action and no NotAction: the statement has no effect
 }
 
 /** `resource` is the key ARN, the alias ARN, or `*` for operations without a resource. In a key policy `*` means this key. */
 function resourceMatches(s: CompiledStatement, resource: string): boolean {
-  if (s.resources) return s.resources.some((re) => re.test(resource));
-  if (s.notResources) return !s.notResources.some((re) => re.test(resource));
+  if (s.resources) return s.resources.some((m) => m(resource));
+  if (s.notResources) return !s.notResources.some((m) => m(resource));
   return false;
 }
 
-const conditionsMatch = (s: CompiledStatement, ctx: ConditionContext): boolean => s.conditions.every((c) => c.test(ctx));
+function conditionsMatch(s: CompiledStatement, ctx: ConditionContext): boolean {
+  for (const c of s.conditions) if (!c.test(ctx)) return false;
+  return true;
+}
 
 /** How a key policy statement applies to this request: not at all, to the caller directly, or to the caller's account. */
-function keyStatementApplies(s: CompiledStatement, caller: Caller, action: string, keyArn: string, ctx: ConditionContext): Match {
-  if (!actionMatches(s, action) || !resourceMatches(s, keyArn)) return 'none';
+function keyStatementApplies(s: CompiledStatement, caller: Caller, actionLower: string, keyArn: string, ctx: ConditionContext): Match {
+  if (!actionMatches(s, actionLower) || !resourceMatches(s, keyArn)) return 'none';
   const m = principalMatch(s, caller);
   return m !== 'none' && conditionsMatch(s, ctx) ? m : 'none';
 }
 
-const identityStatementApplies = (s: CompiledStatement, action: string, resource: string, ctx: ConditionContext): boolean =>
-  actionMatches(s, action) && resourceMatches(s, resource) && conditionsMatch(s, ctx);
+const identityStatementApplies = (s: CompiledStatement, actionLower: string, resource: string, ctx: ConditionContext): boolean =>
+  actionMatches(s, actionLower) && resourceMatches(s, resource) && conditionsMatch(s, ctx);
 
 export interface IdentityEvaluation {
   explicitDeny: boolean;
@@ -97,9 +102,11 @@ export interface IdentityEvaluation {
 /** The caller's identity policies (none for the root user, who is implicitly allowed, F12). */
 export function evaluateIdentity(caller: Caller, policies: Iterable<CompiledPolicy> | undefined, action: string, resource: string, ctx: ConditionContext): IdentityEvaluation {
   let allowed = caller.kind === 'root';
-  for (const policy of policies ?? []) {
+  if (!policies) return { explicitDeny: false, allowed };
+  const actionLower = action.toLowerCase();
+  for (const policy of policies) {
     for (const s of policy.statements) {
-      if (!identityStatementApplies(s, action, resource, ctx)) continue;
+      if (!identityStatementApplies(s, actionLower, resource, ctx)) continue;
       if (s.effect === 'Deny') return { explicitDeny: true, allowed: false };
       allowed = true;
     }
@@ -128,8 +135,9 @@ export function decideKeyAccess(d: KeyDecisionInput): Decision {
 
   let direct = false;
   let delegated = false;
+  const actionLower = d.action.toLowerCase();
   for (const s of d.keyPolicy.statements) {
-    const m = keyStatementApplies(s, d.caller, d.action, d.keyArn, d.keyPolicyContext);
+    const m = keyStatementApplies(s, d.caller, actionLower, d.keyArn, d.keyPolicyContext);
     if (m === 'none') continue;
     if (s.effect === 'Deny') return { allowed: false, reason: 'EXPLICIT_DENY_RESOURCE' };
     if (m === 'direct') direct = true;

@@ -8,6 +8,7 @@
  */
 import { MalformedPolicyDocumentException } from '../errors.js';
 import { compileCondition, type CompiledCondition } from './conditions.js';
+import { globMatcher, type Matcher } from './glob.js';
 
 export type PolicyKind = 'key' | 'identity';
 
@@ -25,10 +26,10 @@ export interface CompiledStatement {
   readonly principals?: readonly PolicyPrincipal[];
   readonly notPrincipals?: readonly PolicyPrincipal[];
   /** Undefined when both Action and NotAction are missing: the statement has no effect (DG key-policy-overview). */
-  readonly actions?: readonly RegExp[];
-  readonly notActions?: readonly RegExp[];
-  readonly resources?: readonly RegExp[];
-  readonly notResources?: readonly RegExp[];
+  readonly actions?: readonly Matcher[];
+  readonly notActions?: readonly Matcher[];
+  readonly resources?: readonly Matcher[];
+  readonly notResources?: readonly Matcher[];
   readonly conditions: readonly CompiledCondition[];
 }
 
@@ -38,11 +39,6 @@ export interface CompiledPolicy {
 
 export const malformed = (message: string) => new MalformedPolicyDocumentException(message);
 
-/** IAM glob: `*` any run, `?` one character; everything else literal. */
-export function globToRegExp(glob: string, flags = ''): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, flags);
-}
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -84,21 +80,23 @@ function compilePrincipals(value: unknown): PolicyPrincipal[] {
 }
 
 const ACTION = /^(\*|[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+)$/;
-function compileActions(value: unknown, element: string): RegExp[] {
+function compileActions(value: unknown, element: string): Matcher[] {
   const list = asList(value);
   if (list.length === 0) throw malformed(`Policy statement has an empty ${element} element.`);
   return list.map((a) => {
     if (typeof a !== 'string' || !ACTION.test(a)) throw malformed(`Policy statement has an invalid ${element}: ${JSON.stringify(a)}.`);
-    return globToRegExp(a, 'i'); // action names are case-insensitive (IAM reference_policies_elements_action)
+    // action names are case-insensitive (IAM reference_policies_elements_action): compiled lower-case and matched
+    // against the lower-cased action of the request
+    return globMatcher(a.toLowerCase());
   });
 }
 
-function compileResources(value: unknown, element: string): RegExp[] {
+function compileResources(value: unknown, element: string): Matcher[] {
   const list = asList(value);
   if (list.length === 0) throw malformed(`Policy statement has an empty ${element} element.`);
   return list.map((r) => {
     if (typeof r !== 'string' || r === '' || (r !== '*' && !r.startsWith('arn:'))) throw malformed(`Policy statement has an invalid ${element}: ${JSON.stringify(r)}.`);
-    return globToRegExp(r);
+    return globMatcher(r);
   });
 }
 

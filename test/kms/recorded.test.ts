@@ -72,6 +72,13 @@ const RUNNERS: Record<string, Runner[]> = {
     (kms) => kms.tagResource({ KeyId: IDS.k256, Tags: [{ TagKey: 'aws:test', TagValue: 'v' }] }),
     (kms) => kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Tags: [{ TagKey: 'AWS:test', TagValue: 'v' }] }),
   ],
+  'ReplicateKey on a replica': [
+    async (kms) => {
+      await kms.seedKey({ KeySpec: 'HMAC_256', KeyMaterial: new Uint8Array(32), KeyId: IDS.mrk, MultiRegion: true });
+      await kms.replicateKey({ KeyId: IDS.mrk, ReplicaRegion: 'us-east-2' });
+      return kms.inRegion('us-east-2').replicateKey({ KeyId: IDS.mrk, ReplicaRegion: 'ap-southeast-1' });
+    },
+  ],
   'Duplicate tag keys': [(kms) => kms.tagResource({ KeyId: IDS.k256, Tags: [{ TagKey: 'a', TagValue: '1' }, { TagKey: 'a', TagValue: '2' }] })],
   'More than 50 tags': [
     (kms) => kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Tags: Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' })) }),
@@ -97,7 +104,6 @@ const NOT_APPLICABLE: Record<string, string> = {
   'GenerateMac with an ENCRYPT_DECRYPT key': 'hmac-kms creates only HMAC keys; the same format for an HMAC key is asserted under "Sign with an HMAC key"',
   'Verify with an ENCRYPT_DECRYPT key': 'hmac-kms creates only HMAC keys; Verify on an HMAC key uses the same format (test below)',
   'Encrypt with a SIGN_VERIFY key': 'hmac-kms creates only HMAC keys; Encrypt on an HMAC key uses the same format (inferred entry)',
-  'ReplicateKey on a replica': 'replayed in test/kms/multi-region.test.ts',
   'VerifyMac Mac blob > 6144 bytes or empty': 'no AWS text recorded (the entry has none); the model constraint is asserted in bad-input.test.ts',
 };
 
@@ -120,7 +126,9 @@ describe('every recorded AWS error case that applies to HMAC keys', () => {
           (e) => (error = e),
         );
         expect(error.name).toBe(entry.code);
-        const normalised = String(error.message).replace(/arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]{36}/g, '<key-arn>');
+        const normalised = String(error.message)
+          .replace(/arn:aws:kms:[a-z0-9-]+:111122223333:key\/[0-9a-f-]{36}/g, '<key-arn>')
+          .replace(/arn:aws:kms:[a-z0-9-]+:111122223333:key\/mrk-[0-9a-f]{32}/g, '<mrk-key-arn>');
         if (STALE_ENUM.has(entry.case)) {
           const prefix = entry.message.slice(0, -1); // without the closing bracket
           expect(normalised.startsWith(prefix + ', ')).toBe(true);

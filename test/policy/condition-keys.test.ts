@@ -20,7 +20,7 @@ interface Row {
   allowed: boolean;
 }
 
-const mac512 = (KeyId = IDS.k512) => (kms: HmacKms) => kms.generateMac({ KeyId, Message: bytes('m'), MacAlgorithm: 'HMAC_SHA_512' });
+const mac512 = (KeyId: string = IDS.k512) => (kms: HmacKms) => kms.generateMac({ KeyId, Message: bytes('m'), MacAlgorithm: 'HMAC_SHA_512' });
 
 const ROWS: Row[] = [
   { label: 'kms:MacAlgorithm matches', where: 'keyPolicy', action: 'kms:GenerateMac', condition: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_512' } }, call: mac512(), allowed: true },

@@ -17,6 +17,7 @@ import { compilePolicy } from './policy/document.js';
 import { DEFAULT_QUOTAS, resolveKey, type CallContext, type KmsConfig, type OperationDef, type Quotas, type ResolvedKey } from './operations/context.js';
 import type { SeedKeyRequest } from './operations/keys.js';
 import { methodName, OPERATIONS } from './operations/index.js';
+import { OPERATION_SHAPES } from './model/kms-shapes.generated.js';
 import type { HmacKeySpec } from './enums.js';
 import type { Tag } from './model/kms-types.generated.js';
 
@@ -50,6 +51,8 @@ interface Shared {
 
 /** Internal entry point for the wire doors: run an operation by name with its origin (not part of the public API). */
 export const INVOKE = Symbol('hmac-kms.invoke');
+/** Internal, for the wire doors: the world's clock and a fresh request id for answers made before the pipeline. */
+export const WIRE = Symbol('hmac-kms.wire');
 
 export interface SeedKeyInput {
   KeySpec: HmacKeySpec;
@@ -168,6 +171,16 @@ export class HmacKms {
     const op = OPERATIONS.get(operation);
     if (!op) return Promise.reject(new TypeError(`unknown operation ${operation}`));
     return this.#invoke(op, input, origin);
+  }
+
+  get [WIRE](): { now: () => Date; requestId: () => string; hasOperation: (name: string) => boolean; hasOutput: (name: string) => boolean } {
+    const shared = this.#shared;
+    return {
+      now: () => shared.clock(),
+      requestId: () => nextRequestId(shared.world),
+      hasOperation: (name) => OPERATIONS.get(name)?.wire !== false && OPERATIONS.has(name),
+      hasOutput: (name) => OPERATION_SHAPES[name as keyof typeof OPERATION_SHAPES]?.[1] != null,
+    };
   }
 
   async #invoke(op: OperationDef, raw: unknown, origin?: CallOrigin): Promise<Record<string, unknown>> {

@@ -1,0 +1,5 @@
+/** hmac-kms/node: the Node-only extras (an HTTP endpoint on node:http). */
+export { startServer } from './server.js';
+export type { RunningServer, StartServerOptions } from './server.js';
+export { parseSeed } from './seed.js';
+export type { SeedEntry } from './seed.js';

@@ -1,0 +1,50 @@
+/**
+ * AWS JSON 1.1 bodies in and out (KMS model `"protocol":"json"`): blobs travel as base64 strings, timestamps as epoch
+ * seconds (with a fraction), and members keep their PascalCase names. The decoder only turns base64 into bytes,
+ * strictly; every other check is the model validator's, shared with the in-process door.
+ */
+import { fromBase64, toBase64 } from '../crypto/base64.js';
+import { SerializationException } from '../errors.js';
+import { SHAPES } from '../model/kms-shapes.generated.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Replaces the base64 strings of blob members (at any depth) with their bytes. */
+export function decodeBlobs(shapeName: string, value: unknown, member = ''): unknown {
+  const shape = SHAPES[shapeName];
+  if (!shape || value === null || value === undefined) return value;
+  switch (shape.type) {
+    case 'blob':
+      if (typeof value !== 'string') return value; // the validator reports the type
+      try {
+        return fromBase64(value);
+      } catch {
+        throw new SerializationException(`Base64 encoded value for member ${member} is not valid base64.`);
+      }
+    case 'list':
+      return Array.isArray(value) ? value.map((v) => decodeBlobs(shape.member, v, member)) : value;
+    case 'map':
+      return isObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeBlobs(shape.value, v, member)])) : value;
+    case 'structure': {
+      if (!isObject(value)) return value;
+      const out: Record<string, unknown> = { ...value };
+      for (const [m, s] of Object.entries(shape.members)) if (m in out) out[m] = decodeBlobs(s, out[m], m);
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+/** An operation output as JSON: bytes to base64, dates to epoch seconds, no `$metadata`. */
+export function encodeOutput(value: unknown): unknown {
+  if (value instanceof Uint8Array) return toBase64(value);
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(encodeOutput);
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (k !== '$metadata' && v !== undefined) out[k] = encodeOutput(v);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,130 @@
+/**
+ * The AWS JSON 1.1 door, independent of how bytes arrive: `POST /` with `Content-Type: application/x-amz-json-1.1` and
+ * `X-Amz-Target: TrentService.<Operation>`, dispatched through the operation table. Errors are
+ * `{"__type": "<Name>", "message": "..."}` (no message member when AWS sends none; SerializationException's member is
+ * `Message`), with `x-amzn-RequestId` and `x-amzn-ErrorType`, HTTP 400 for client faults and 500 for server faults
+ * (recorded: every KMS client error is 400). Nothing a client sends can crash it or leave half a change behind: the
+ * pipeline validates everything before acting.
+ */
+import type { CallOrigin } from '../audit/cloudtrail.js';
+import { KMSInternalException, KmsServiceException, SerializationException, UnknownOperationException } from '../errors.js';
+import { INVOKE, WIRE, type HmacKms } from '../kms.js';
+import { parseCaller } from '../model/principal.js';
+import { partitionOf } from '../model/regions.js';
+import { OPERATION_SHAPES } from '../model/kms-shapes.generated.js';
+import { decodeBlobs, encodeOutput } from './codec.js';
+import { verifySignature, type Credentials, type WireRequest } from './sigv4.js';
+
+export type { Credentials, Credential } from './sigv4.js';
+
+export interface WireOptions {
+  /** Access keys the server accepts, each acting as a principal. Without them any signature (or none) is accepted. */
+  credentials?: Credentials;
+  /** Told of unexpected internal errors (answered as KMSInternalException). Default: `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+const TARGET_PREFIX = 'TrentService.';
+const utf8 = new TextEncoder();
+const text = new TextDecoder('utf-8', { fatal: true });
+
+/** The internal-error text: the model's description of KMSInternalException. */
+const INTERNAL = 'The request was rejected because an internal exception occurred. The request can be retried.';
+
+function respond(status: number, requestId: string, body: unknown, extra: Record<string, string> = {}): WireResponse {
+  const bytes = body === undefined ? new Uint8Array(0) : utf8.encode(JSON.stringify(body));
+  return {
+    status,
+    headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId, 'content-length': String(bytes.length), ...extra },
+    body: bytes,
+  };
+}
+
+export function errorResponse(error: KmsServiceException, requestId: string, status = error.$fault === 'server' ? 500 : 400): WireResponse {
+  const body: Record<string, string> = { __type: error.name };
+  if (error.message) body[error.name === 'SerializationException' ? 'Message' : 'message'] = error.message;
+  return respond(status, requestId, body, { 'x-amzn-errortype': error.name });
+}
+
+/** `HmacKms` instances per (caller, Region), derived once from the one the door was given. */
+function callerCache(kms: HmacKms) {
+  const cache = new Map<string, HmacKms>();
+  return (principal: string, region: string): HmacKms => {
+    const id = `${principal}\u0000${region}`;
+    let k = cache.get(id);
+    if (!k) {
+      k = kms.as(principal);
+      if (region !== kms.region) k = k.inRegion(region);
+      if (cache.size > 1024) cache.clear();
+      cache.set(id, k);
+    }
+    return k;
+  };
+}
+
+/**
+ * The door: a handler of neutral requests (method, host, path, query, lower-case headers, body bytes), bound to one
+ * HmacKms and its options. `createFetchHandler`, `createSdkRequestHandler` and the Node server are thin adapters
+ * around it; so can be any other (an AWS Lambda handler, a test harness).
+ */
+export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
+  const { credentials } = options;
+  const onError = options.onError ?? ((e: unknown) => console.error('hmac-kms: internal error', e));
+  if (credentials) {
+    for (const [id, c] of Object.entries(credentials)) {
+      if (!c || typeof c.secretAccessKey !== 'string' || typeof c.principal !== 'string' || !parseCaller(c.principal)) {
+        throw new TypeError(`credentials[${JSON.stringify(id)}] must be { secretAccessKey: string, principal: <IAM identity ARN or account id> }`);
+      }
+    }
+  }
+  const wire = kms[WIRE];
+  const instanceFor = callerCache(kms);
+  const defaultPrincipal = `arn:${partitionOf(kms.region)}:iam::${kms.accountId}:root`;
+
+  return async function dispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}): Promise<WireResponse> {
+    let requestId = '';
+    try {
+      requestId = wire.requestId();
+      if (req.method.toUpperCase() !== 'POST') {
+        return respond(405, requestId, { __type: 'UnknownOperationException', message: `Only POST is supported (got ${req.method}).` }, { allow: 'POST', 'x-amzn-errortype': 'UnknownOperationException' });
+      }
+      const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (contentType !== JSON_CONTENT_TYPE) {
+        // AWS answers 404 UnknownOperationException to a request that is not AWS JSON (measured on other JSON 1.1 services)
+        return respond(404, requestId, { __type: 'UnknownOperationException', message: `Content-Type must be ${JSON_CONTENT_TYPE} (got ${contentType || 'none'}).` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+      }
+      const signed = verifySignature(req, credentials, wire.now(), kms.region);
+      const target = req.headers['x-amz-target'] ?? '';
+      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+      if (!wire.hasOperation(operation)) return errorResponse(new UnknownOperationException(''), requestId);
+      let json: unknown;
+      try {
+        json = JSON.parse(text.decode(req.body));
+      } catch {
+        return errorResponse(new SerializationException(''), requestId); // AWS sends no message for an unparsable body
+      }
+      const input = decodeBlobs(OPERATION_SHAPES[operation as keyof typeof OPERATION_SHAPES][0], json);
+      const target_ = instanceFor(signed.credential?.principal ?? defaultPrincipal, signed.region);
+      const userAgent = req.headers['user-agent'];
+      const output = await target_[INVOKE](operation, input, {
+        ...origin,
+        ...(userAgent ? { userAgent } : {}),
+        ...(signed.accessKeyId ? { accessKeyId: signed.accessKeyId } : {}),
+      });
+      const requestIdOut = (output.$metadata as { requestId?: string } | undefined)?.requestId ?? requestId;
+      return respond(200, requestIdOut, wire.hasOutput(operation) ? encodeOutput(output) : undefined);
+    } catch (e) {
+      if (e instanceof KmsServiceException) return errorResponse(e, e.$metadata.requestId ?? requestId);
+      onError(e);
+      return errorResponse(new KMSInternalException(INTERNAL), requestId);
+    }
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * AWS Signature Version 4 verification (AWS General Reference, "Create a signed AWS API request"), on @noble/hashes so
+ * that it runs in every runtime. Checks, in order: an Authorization header, its form, a known access key id, the
+ * request time within 5 minutes, the credential scope (date, `kms`, `aws4_request`), a signed
+ * x-amz-content-sha256 against the body, then the signature (compared in constant time).
+ *
+ * Pitfalls handled (TOOLCHAIN.md): the canonical request is rebuilt from SignedHeaders only, with the host the client
+ * addressed (browsers and workerd drop or rewrite the Host header, so it comes from the URL) and the body's length when
+ * a signed content-length was dropped; the raw body bytes are hashed, never a re-serialisation.
+ */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '../crypto/constant-time.js';
+import { toHex } from '../crypto/random.js';
+import {
+  IncompleteSignatureException,
+  InvalidSignatureException,
+  MissingAuthenticationTokenException,
+  UnrecognizedClientException,
+} from '../errors.js';
+
+/** A request as the verifier needs it, whatever door it came through. Header names are lower-case. */
+export interface WireRequest {
+  readonly method: string;
+  /** The host (and port) the client addressed. */
+  readonly host: string;
+  /** The path, as sent (percent-encoded). */
+  readonly path: string;
+  /** The query string without `?`, as sent. */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+export interface Credential {
+  readonly secretAccessKey: string;
+  /** The caller the requests signed with this key act as (an IAM identity ARN, or an account id for its root). */
+  readonly principal: string;
+}
+export type Credentials = Readonly<Record<string, Credential>>;
+
+export interface VerifiedSignature {
+  readonly accessKeyId: string;
+  readonly region: string;
+  readonly credential?: Credential;
+}
+
+const utf8 = new TextEncoder();
+const MAX_SKEW_MS = 5 * 60 * 1000;
+const AUTH = /^AWS4-HMAC-SHA256\s+(.*)$/;
+const SERVICE = 'kms';
+const REGION = /^[a-z0-9-]{1,32}$/;
+
+export const sha256Hex = (data: Uint8Array): string => toHex(sha256(data));
+
+/** The parts of an `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header. */
+export function parseAuthorization(header: string): { accessKeyId: string; date: string; region: string; service: string; terminator: string; signedHeaders: string[]; signature: string } {
+  const m = AUTH.exec(header.trim());
+  if (!m) throw new IncompleteSignatureException(`Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=${header}`);
+  const params: Record<string, string> = {};
+  for (const part of m[1]!.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((p) => !params[p]);
+  if (missing.length) throw new IncompleteSignatureException(missing.map((p) => `Authorization header requires '${p}' parameter.`).join(' '));
+  const scope = params.Credential!.split('/');
+  if (scope.length !== 5) throw new IncompleteSignatureException(`Credential should have exactly 5 parts (access key id, date, region, service, aws4_request), got '${params.Credential}'.`);
+  const [accessKeyId, date, region, service, terminator] = scope as [string, string, string, string, string];
+  return { accessKeyId, date, region, service, terminator, signedHeaders: params.SignedHeaders!.split(';'), signature: params.Signature! };
+}
+
+/** RFC 3986 encoding as SigV4 wants it: everything but `A-Za-z0-9-_.~`. */
+const uriEncode = (s: string): string =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const decode = (s: string): string => {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, '%20'));
+  } catch {
+    return s;
+  }
+};
+
+/** Non-S3 services encode each path segment twice (SigV4 reference, "canonical URI"). */
+function canonicalUri(path: string): string {
+  if (path === '' || path === '/') return '/';
+  return path
+    .split('/')
+    .map((segment) => uriEncode(uriEncode(decode(segment))))
+    .join('/');
+}
+
+function canonicalQuery(query: string): string {
+  if (!query) return '';
+  return query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const k = eq < 0 ? pair : pair.slice(0, eq);
+      const v = eq < 0 ? '' : pair.slice(eq + 1);
+      return [uriEncode(decode(k)), uriEncode(decode(v))] as const;
+    })
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
+const trimValue = (v: string): string => v.trim().replace(/\s+/g, ' ');
+
+/** `20130524T000000Z` <-> Date. */
+export const amzDate = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+function parseAmzDate(s: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) return undefined;
+  const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+const signingKeys = new Map<string, Uint8Array>();
+/** kSigning = HMAC chain over date, Region, service, "aws4_request" (cached per secret, date and Region). */
+function signingKey(secret: string, date: string, region: string): Uint8Array {
+  const id = `${date}/${region}/${secret}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    const kDate = hmac(sha256, utf8.encode(`AWS4${secret}`), utf8.encode(date));
+    const kRegion = hmac(sha256, kDate, utf8.encode(region));
+    const kService = hmac(sha256, kRegion, utf8.encode(SERVICE));
+    key = hmac(sha256, kService, utf8.encode('aws4_request'));
+    if (signingKeys.size > 256) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
+/** The string to sign, from the request as received (exported for tests and for signing test requests). */
+export function stringToSign(req: WireRequest, signedHeaders: readonly string[], amzDateValue: string, scope: string, payloadHash: string): string {
+  const canonicalHeaders = signedHeaders
+    .map((name) => {
+      let value = req.headers[name];
+      if (name === 'host') value = req.host;
+      else if (value === undefined && name === 'content-length') value = String(req.body.length);
+      return `${name}:${trimValue(value ?? '')}\n`;
+    })
+    .join('');
+  const canonicalRequest = [req.method.toUpperCase(), canonicalUri(req.path), canonicalQuery(req.query), canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
+  return ['AWS4-HMAC-SHA256', amzDateValue, scope, sha256Hex(utf8.encode(canonicalRequest))].join('\n');
+}
+
+export function signature(secret: string, date: string, region: string, toSign: string): string {
+  return toHex(hmac(sha256, signingKey(secret, date, region), utf8.encode(toSign)));
+}
+
+const fmt = (ms: number) => amzDate(new Date(ms));
+
+/**
+ * Verifies a request's SigV4 signature against `credentials`. Without credentials any signature (or none) is
+ * accepted and only the Region of the credential scope is read.
+ */
+export function verifySignature(req: WireRequest, credentials: Credentials | undefined, now: Date, defaultRegion: string): VerifiedSignature {
+  const header = req.headers.authorization;
+  if (!credentials) {
+    if (!header) return { accessKeyId: '', region: defaultRegion };
+    try {
+      const auth = parseAuthorization(header);
+      return { accessKeyId: auth.accessKeyId, region: REGION.test(auth.region) ? auth.region : defaultRegion };
+    } catch {
+      return { accessKeyId: '', region: defaultRegion };
+    }
+  }
+  // Texts: kinesalite and real KMS reports (docs/aws-error-texts.md §12)
+  if (!header) throw new MissingAuthenticationTokenException('Missing Authentication Token');
+  const auth = parseAuthorization(header);
+  const credential = Object.prototype.hasOwnProperty.call(credentials, auth.accessKeyId) ? credentials[auth.accessKeyId] : undefined;
+  if (!credential) throw new UnrecognizedClientException('The security token included in the request is invalid.');
+  const dateHeader = req.headers['x-amz-date'];
+  const when = dateHeader === undefined ? undefined : parseAmzDate(dateHeader);
+  if (!when) throw new IncompleteSignatureException("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  const t = now.getTime();
+  if (when.getTime() < t - MAX_SKEW_MS) {
+    throw new InvalidSignatureException(`Signature expired: ${dateHeader} is now earlier than ${fmt(t - MAX_SKEW_MS)} (${fmt(t)} - 5 min.)`);
+  }
+  if (when.getTime() > t + MAX_SKEW_MS) {
+    throw new InvalidSignatureException(`Signature not yet current: ${dateHeader} is still later than ${fmt(t + MAX_SKEW_MS)} (${fmt(t)} + 5 min.)`);
+  }
+  if (auth.date !== dateHeader!.slice(0, 8)) {
+    throw new InvalidSignatureException(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${dateHeader!.slice(0, 8)}', from '${dateHeader}'.`,
+    );
+  }
+  if (auth.service !== SERVICE) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SERVICE}'.`);
+  if (!REGION.test(auth.region)) throw new InvalidSignatureException('Credential should be scoped to a valid region.');
+  if (auth.terminator !== 'aws4_request') throw new InvalidSignatureException("Credential should be scoped with a valid terminator: 'aws4_request'.");
+  const actualHash = sha256Hex(req.body);
+  const declared = req.headers['x-amz-content-sha256'];
+  let payloadHash = actualHash;
+  if (declared !== undefined && declared !== 'UNSIGNED-PAYLOAD') {
+    if (declared.toLowerCase() !== actualHash) throw new InvalidSignatureException("The provided 'x-amz-content-sha256' header does not match what was computed.");
+    payloadHash = declared;
+  } else if (declared === 'UNSIGNED-PAYLOAD') {
+    payloadHash = declared;
+  }
+  if (!auth.signedHeaders.includes('host')) throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+  const scope = `${auth.date}/${auth.region}/${SERVICE}/aws4_request`;
+  const expected = signature(credential.secretAccessKey, auth.date, auth.region, stringToSign(req, auth.signedHeaders, dateHeader!, scope, payloadHash));
+  if (!equalBytes(utf8.encode(expected), utf8.encode(auth.signature.toLowerCase()))) {
+    throw new InvalidSignatureException(
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    );
+  }
+  return { accessKeyId: auth.accessKeyId, region: auth.region, credential };
+}

@@ -14,6 +14,7 @@ const outdir = resolve('.bench-out');
 mkdirSync(outdir, { recursive: true });
 for (const entry of entries) {
   const outfile = resolve(outdir, basename(entry).replace(/\.ts$/, '.mjs'));
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  // our sources are bundled; packages (noble, tinybench, autocannon) load from node_modules as users load them
+  await build({ entryPoints: [entry], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
   await import(pathToFileURL(outfile).href);
 }

@@ -55,15 +55,20 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(over ? undefined : new Uint8Array(Buffer.concat(chunks, size))));
+    // a Buffer is a Uint8Array: one chunk is used as it is, several are joined once
+    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.on('error', reject);
   });
 }
 
+/** Node's header object already has lower-case names; only repeated headers (set-cookie) come as lists. */
 function headersOf(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
-  return out;
+  const h = req.headers;
+  for (const name in h) {
+    const value = h[name];
+    if (Array.isArray(value)) return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+  }
+  return h as Record<string, string>;
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
@@ -81,11 +86,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           res.end(payload);
           return;
         }
-        const url = new URL(req.url ?? '/', 'http://localhost');
+        const target = req.url ?? '/';
+        const q = target.indexOf('?');
         const wire = await dispatch(
-          { method: req.method ?? 'GET', host: req.headers.host ?? '', path: url.pathname, query: url.search.slice(1), headers: headersOf(req), body },
+          { method: req.method ?? 'GET', host: req.headers.host ?? '', path: q < 0 ? target : target.slice(0, q), query: q < 0 ? '' : target.slice(q + 1), headers: headersOf(req), body },
           { sourceIPAddress: req.socket.remoteAddress ?? 'unknown', ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}) },
         );
+        // a string body: Node sets Content-Length and sends head and body in one write
         res.writeHead(wire.status, wire.headers);
         res.end(wire.body);
       } catch (e) {

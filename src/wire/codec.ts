@@ -9,6 +9,24 @@ import { SHAPES } from '../model/kms-shapes.generated.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const blobby = new Map<string, boolean>();
+/** Whether a shape holds a blob at any depth (computed once per shape). */
+function hasBlob(name: string): boolean {
+  let known = blobby.get(name);
+  if (known === undefined) {
+    blobby.set(name, false); // recursion guard
+    const s = SHAPES[name];
+    known =
+      !!s &&
+      (s.type === 'blob' ||
+        (s.type === 'list' && hasBlob(s.member)) ||
+        (s.type === 'map' && hasBlob(s.value)) ||
+        (s.type === 'structure' && Object.values(s.members).some(hasBlob)));
+    blobby.set(name, known);
+  }
+  return known;
+}
+
 /** Replaces the base64 strings of blob members (at any depth) with their bytes. */
 export function decodeBlobs(shapeName: string, value: unknown, member = ''): unknown {
   const shape = SHAPES[shapeName];
@@ -27,9 +45,13 @@ export function decodeBlobs(shapeName: string, value: unknown, member = ''): unk
       return isObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeBlobs(shape.value, v, member)])) : value;
     case 'structure': {
       if (!isObject(value)) return value;
-      const out: Record<string, unknown> = { ...value };
-      for (const [m, s] of Object.entries(shape.members)) if (m in out) out[m] = decodeBlobs(s, out[m], m);
-      return out;
+      let out: Record<string, unknown> | undefined;
+      for (const m in shape.members) {
+        const v = value[m];
+        if (v === undefined || v === null || !hasBlob(shape.members[m]!)) continue;
+        (out ??= { ...value })[m] = decodeBlobs(shape.members[m]!, v, m);
+      }
+      return out ?? value;
     }
     default:
       return value;

@@ -27,24 +27,23 @@ export interface WireOptions {
 export interface WireResponse {
   status: number;
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** The JSON text ('' for operations without output). Each door encodes it as it likes best. */
+  body: string;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'TrentService.';
-const utf8 = new TextEncoder();
 const text = new TextDecoder('utf-8', { fatal: true });
 
 /** The internal-error text: the model's description of KMSInternalException. */
 const INTERNAL = 'The request was rejected because an internal exception occurred. The request can be retried.';
 
 function respond(status: number, requestId: string, body: unknown, extra: Record<string, string> = {}): WireResponse {
-  const bytes = body === undefined ? new Uint8Array(0) : utf8.encode(JSON.stringify(body));
   return {
     status,
-    headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId, 'content-length': String(bytes.length), ...extra },
-    body: bytes,
+    headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId, ...extra },
+    body: body === undefined ? '' : JSON.stringify(body),
   };
 }
 

@@ -10,6 +10,8 @@ export interface FetchHandlerOptions extends WireOptions {
   clientIp?: (request: Request) => string | undefined;
 }
 
+const utf8 = new TextEncoder();
+
 const tooLarge = () =>
   new Response(JSON.stringify({ __type: 'RequestEntityTooLargeException', message: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` }), {
     status: 413,
@@ -60,6 +62,6 @@ export function createFetchHandler(kms: HmacKms, options: FetchHandlerOptions = 
       { method: request.method, host: url.host, path: url.pathname, query: url.search.slice(1), headers, body },
       sourceIp ? { sourceIPAddress: sourceIp } : {},
     );
-    return new Response(res.body.length ? (res.body as Uint8Array<ArrayBuffer>) : null, { status: res.status, headers: res.headers });
+    return new Response(res.body || null, { status: res.status, headers: { ...res.headers, 'content-length': String(utf8.encode(res.body).length) } });
   };
 }

@@ -53,7 +53,8 @@ export function createSdkRequestHandler(kms: HmacKms, options: WireOptions = {})
       for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
       const host = headers.host ?? (request.port ? `${request.hostname}:${request.port}` : request.hostname);
       const res = await dispatch({ method: request.method, host, path: request.path || '/', query: queryString(request.query), headers, body: bodyBytes(request.body) });
-      return { response: { statusCode: res.status, headers: res.headers, body: res.body } };
+      const body = utf8.encode(res.body);
+      return { response: { statusCode: res.status, headers: { ...res.headers, 'content-length': String(body.length) }, body } };
     },
     updateHttpClientConfig(): void {},
     httpHandlerConfigs(): Record<string, never> {

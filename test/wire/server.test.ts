@@ -140,6 +140,8 @@ describe.runIf(haveCli || process.env.HMAC_KMS_REQUIRE_AWS_CLI === '1')('the AWS
     }
   }, 60_000);
 });
-describe.skipIf(haveCli || process.env.HMAC_KMS_REQUIRE_AWS_CLI === '1')('the AWS CLI v2 smoke test', () => {
-  it.skip(`needs ${AWS} (Debian's awscli; .ci/run installs it)`, () => {});
-});
+if (!haveCli && process.env.HMAC_KMS_REQUIRE_AWS_CLI !== '1') {
+  describe('the AWS CLI v2 smoke test', () => {
+    it.skip(`needs ${AWS} (Debian's awscli; .ci/run installs it)`, () => {});
+  });
+}

@@ -8,21 +8,29 @@ export default defineConfig([
     dts: true,
     target: 'es2022',
     platform: 'neutral',
-    sourcemap: true,
     clean: true,
     treeshake: true,
   },
   {
-    // hmac-kms/node and the command line
-    entry: { 'node/index': 'src/node/index.ts', cli: 'src/node/cli.ts' },
+    // hmac-kms/node
+    entry: { 'node/index': 'src/node/index.ts' },
     format: ['esm', 'cjs'],
-    dts: { entry: { 'node/index': 'src/node/index.ts' } },
+    dts: true,
     target: 'node20',
     platform: 'node',
-    sourcemap: true,
     treeshake: true,
     tsconfig: 'tsconfig.node.json',
     // the core is imported from the package itself, never bundled twice (one HmacKms class, one set of error classes)
+    external: ['hmac-kms'],
+  },
+  {
+    // the command line (ESM, like the bin entry)
+    entry: { cli: 'src/node/cli.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    treeshake: true,
+    tsconfig: 'tsconfig.node.json',
     external: ['hmac-kms'],
   },
 ]);

@@ -104,7 +104,9 @@ export class HmacKms {
         if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`HmacKms: quotas.${name} must be a non-negative integer`);
       }
       this.#shared = {
-        world: createWorld(requestIdPrefix(toHex(randomBytes(random, 8)))),
+        // nothing random at construction: a Cloudflare Worker may construct HmacKms in global scope, where
+        // randomness is not allowed ("Disallowed operation called within global scope")
+        world: createWorld(),
         clock: o.clock ?? (() => new Date()),
         random,
         audit: o.audit,
@@ -177,7 +179,7 @@ export class HmacKms {
     const shared = this.#shared;
     return {
       now: () => shared.clock(),
-      requestId: () => nextRequestId(shared.world),
+      requestId: () => nextRequestId(shared.world, shared.random),
       hasOperation: (name) => OPERATIONS.get(name)?.wire !== false && OPERATIONS.has(name),
       hasOutput: (name) => OPERATION_SHAPES[name as keyof typeof OPERATION_SHAPES]?.[1] != null,
     };
@@ -193,7 +195,7 @@ export class HmacKms {
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('HmacKms: clock() must return a valid Date');
     const world = shared.world;
     purgeDeletedKeys(world, now.getTime());
-    const requestId = nextRequestId(world);
+    const requestId = nextRequestId(world, shared.random);
     const ctx: CallContext = { world, caller: this.#caller, region: this.region, now, random: shared.random, config: shared.config, requestId, origin };
     let input: Record<string, unknown> | undefined;
     let resolved: ResolvedKey | undefined;
@@ -279,8 +281,9 @@ function requestIdPrefix(hex: string): string {
 }
 
 /** A UUID-shaped request id: a per-world random prefix and a 48-bit counter (cheap, unique, deterministic in tests). */
-function nextRequestId(world: World): string {
-  return world.requestIdPrefix + (++world.requestCount).toString(16).padStart(12, '0');
+function nextRequestId(world: World, random: RandomSource): string {
+  const prefix = (world.requestIdPrefix ??= requestIdPrefix(toHex(randomBytes(random, 8))));
+  return prefix + (++world.requestCount).toString(16).padStart(12, '0');
 }
 
 export type { SeedKeyRequest };

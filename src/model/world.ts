@@ -41,11 +41,12 @@ export interface World {
   /** Every grant token issued, and the grant it names. */
   readonly grantTokens: Map<string, GrantTokenTarget>;
   /** Request ids: a random prefix fixed per world and a counter. */
-  readonly requestIdPrefix: string;
+  /** Drawn on the first call, never at construction: Workers forbid randomness in global scope. */
+  requestIdPrefix: string | undefined;
   requestCount: number;
 }
 
-export function createWorld(requestIdPrefix: string): World {
+export function createWorld(): World {
   return {
     accounts: new Map(),
     pendingDeletion: new Set(),
@@ -53,7 +54,7 @@ export function createWorld(requestIdPrefix: string): World {
     seq: 0,
     identityPolicies: new Map(),
     grantTokens: new Map(),
-    requestIdPrefix,
+    requestIdPrefix: undefined,
     requestCount: 0,
   };
 }

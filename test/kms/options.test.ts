@@ -51,8 +51,21 @@ describe('options', () => {
     expect(await run()).toEqual(await run());
   });
 
+  it('construction draws no randomness (Cloudflare Workers forbid it in global scope)', async () => {
+    const { createFetchHandler } = await import('../../src/index.js');
+    const random = () => {
+      throw new Error('random in global scope');
+    };
+    const kms = new HmacKms({ random });
+    kms.as('arn:aws:iam::111122223333:user/Alice').inRegion('us-west-2');
+    createFetchHandler(kms);
+    await expect(kms.listKeys()).rejects.toThrow('random in global scope');
+  });
+
   it('a random source that breaks its contract is reported, not used', async () => {
-    expect(() => new HmacKms({ random: () => new Uint8Array(1) })).toThrow('random(8) must return a Uint8Array of length 8');
+    // the constructor draws nothing (Cloudflare Workers forbid randomness in global scope); the first call does
+    const broken = new HmacKms({ random: () => new Uint8Array(1) });
+    await expect(broken.listKeys()).rejects.toThrow('random(8) must return a Uint8Array of length 8');
     const kms = new HmacKms({ random: (n) => new Uint8Array(n === 8 ? 8 : 1) });
     await expect(kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).rejects.toThrow('random(16) must return a Uint8Array of length 16');
     expect((await kms.listKeys()).Keys).toEqual([]);

@@ -1,0 +1,65 @@
+// Packaging gates: publint and arethetypeswrong clean, the tarball holds what users need and nothing else, and the
+// core stays within its size budget (esbuild, minified + gzip): 40 KB for everything `hmac-kms` exports.
+import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+const bin = (name: string) => `${ROOT}node_modules/.bin/${name}`;
+const BUDGET_GZIP = 40 * 1024;
+
+describe('packaging gates', () => {
+  it('publint: clean', async () => {
+    const { stdout } = await run(bin('publint'), ['--strict'], { cwd: ROOT });
+    expect(stdout).toContain('All good!');
+  }, 60_000);
+
+  it('@arethetypeswrong/cli --pack: no problems for hmac-kms and hmac-kms/node', async () => {
+    const { stdout } = await run(bin('attw'), ['--pack', '--format', 'json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string }) => e);
+    const report = JSON.parse(stdout);
+    expect(report.analysis.problems).toEqual([]);
+    expect(report.problems).toEqual({});
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './node', './package.json']);
+  }, 120_000);
+
+  it('npm pack: the built package, README, LICENSE, package.json; no sources, tests, vectors, vendor files or maps', async () => {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT });
+    const files = (JSON.parse(stdout)[0].files as { path: string }[]).map((f) => f.path).sort();
+    expect(files).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/cli.js',
+      'dist/index.cjs',
+      'dist/index.d.cts',
+      'dist/index.d.ts',
+      'dist/index.js',
+      'dist/node/index.cjs',
+      'dist/node/index.d.cts',
+      'dist/node/index.d.ts',
+      'dist/node/index.js',
+      'package.json',
+    ]);
+  }, 60_000);
+
+  it(`bundle sizes (esbuild --minify, gzip -9), the whole core within ${BUDGET_GZIP / 1024} KB`, async () => {
+    const sizes: Record<string, { minified: number; gzip: number }> = {};
+    for (const [name, code] of [
+      ["import { HmacKms } from 'hmac-kms'", "import { HmacKms } from 'hmac-kms'; globalThis.out = HmacKms;"],
+      ["import { createFetchHandler } from 'hmac-kms'", "import { createFetchHandler } from 'hmac-kms'; globalThis.out = createFetchHandler;"],
+      ["export * from 'hmac-kms' (the whole core)", "export * from 'hmac-kms';"],
+    ] as const) {
+      const result = await build({ stdin: { contents: code, resolveDir: ROOT, loader: 'js' }, bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent' });
+      const bytes = result.outputFiles[0]!.contents;
+      sizes[name] = { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    }
+    console.log('bundle sizes (bytes):\n' + Object.entries(sizes).map(([n, s]) => `  ${n}: ${s.minified} minified, ${s.gzip} gzip`).join('\n'));
+    for (const [name, s] of Object.entries(sizes)) expect(s.gzip, name).toBeLessThanOrEqual(BUDGET_GZIP);
+    // nothing of Node in a browser bundle of the core
+    const whole = await build({ stdin: { contents: "export * from 'hmac-kms';", resolveDir: ROOT, loader: 'js' }, bundle: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent' });
+    expect(whole.outputFiles[0]!.text).not.toMatch(/from ["']node:|require\(["']node:/);
+  }, 60_000);
+});

@@ -1,0 +1,214 @@
+// The smoke suite (smoke.mjs) in every runtime the design card promises, each loading the *built* package through its
+// `exports` as a consumer would (a fixture project with node_modules/hmac-kms -> this package): Node ESM, Node CJS,
+// Bun, Deno, Cloudflare workerd (miniflare, no nodejs_compat, the real AWS SDK calling the Worker) and headless
+// Chromium (Debian's /usr/bin/chromium driven by playwright-core). A runtime that cannot start fails its test, saying
+// why: no silent skips. Versions: see package.json devDependencies and README "Supported runtimes".
+import { KMSClient, CreateKeyCommand, GenerateMacCommand, VerifyMacCommand, DisableKeyCommand, DisabledException } from '@aws-sdk/client-kms';
+import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const run = promisify(execFile);
+const CHROMIUM = '/usr/bin/chromium';
+
+interface Result {
+  name: string;
+  ok?: boolean;
+  error?: string;
+  skipped?: string;
+}
+
+/** One Wycheproof HMAC-SHA-256 vector with a 32-byte key (an HMAC_256 key can be seeded with it). */
+function pickVector() {
+  const file = JSON.parse(readFileSync(join(ROOT, 'vectors/wycheproof/hmac_sha256_test.json'), 'utf8'));
+  const group = file.testGroups.find((g: { keySize: number; tagSize: number }) => g.keySize === 256 && g.tagSize === 256);
+  return group.tests.find((t: { result: string; msg: string }) => t.result === 'valid' && t.msg.length >= 2);
+}
+
+const RUN_ESM = `import * as lib from 'hmac-kms';
+import smoke from './smoke.mjs';
+import vector from './vector.mjs';
+const results = await smoke(lib, { vector });
+console.log('SMOKE_RESULTS ' + JSON.stringify(results));
+`;
+const RUN_CJS = `const lib = require('hmac-kms');
+import('./smoke.mjs').then(async ({ default: smoke }) => {
+  const { default: vector } = await import('./vector.mjs');
+  const results = await smoke(lib, { vector });
+  console.log('SMOKE_RESULTS ' + JSON.stringify(results));
+});
+`;
+
+let fixture: string;
+beforeAll(() => {
+  expect(existsSync(join(ROOT, 'dist/index.js')), 'dist/ is built by npm test before the suites run').toBe(true);
+  fixture = mkdtempSync(join(tmpdir(), 'hmac-kms-consumer-'));
+  writeFileSync(join(fixture, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { 'hmac-kms': '*' } }));
+  mkdirSync(join(fixture, 'node_modules'));
+  symlinkSync(ROOT, join(fixture, 'node_modules/hmac-kms'), 'dir');
+  copyFileSync(join(HERE, 'smoke.mjs'), join(fixture, 'smoke.mjs'));
+  writeFileSync(join(fixture, 'vector.mjs'), `export default ${JSON.stringify(pickVector())};\n`);
+  writeFileSync(join(fixture, 'run.mjs'), RUN_ESM);
+  writeFileSync(join(fixture, 'run.cjs'), RUN_CJS);
+});
+
+function parse(stdout: string): Result[] {
+  const line = stdout.split('\n').find((l) => l.startsWith('SMOKE_RESULTS '));
+  if (!line) throw new Error(`the runner printed no results:\n${stdout}`);
+  return JSON.parse(line.slice('SMOKE_RESULTS '.length));
+}
+
+function expectAllPassed(runtime: string, results: Result[]): void {
+  const failed = results.filter((r) => r.ok === false);
+  expect(failed, `${runtime}: ${failed.map((f) => `${f.name}\n${f.error}`).join('\n')}`).toEqual([]);
+  const ran = results.filter((r) => r.ok);
+  expect(ran.length, `${runtime} ran the checks`).toBeGreaterThanOrEqual(6);
+  for (const s of results.filter((r) => r.skipped)) console.log(`${runtime}: skipped "${s.name}": ${s.skipped}`);
+}
+
+async function spawnRunner(command: string, args: string[]): Promise<Result[]> {
+  try {
+    const { stdout } = await run(command, args, { cwd: fixture, timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+    return parse(stdout);
+  } catch (e) {
+    const err = e as { message: string; stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} could not run the smoke suite: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+}
+
+const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
+
+describe('the smoke suite in every runtime', () => {
+  it(`Node ${process.version} ESM (import 'hmac-kms')`, async () => {
+    expectAllPassed('node-esm', await spawnRunner(process.execPath, ['run.mjs']));
+  });
+
+  it(`Node ${process.version} CJS (require('hmac-kms'))`, async () => {
+    expectAllPassed('node-cjs', await spawnRunner(process.execPath, ['run.cjs']));
+  });
+
+  it('Bun (bun@1.4.5 from npm)', async () => {
+    const { stdout } = await run(bin('bun'), ['--version']);
+    expect(stdout.trim()).toBe('1.4.5');
+    expectAllPassed('bun', await spawnRunner(bin('bun'), ['run.mjs']));
+  });
+
+  it('Deno (deno@2.9.6 from npm)', async () => {
+    const { stdout } = await run(bin('deno'), ['--version']);
+    expect(stdout).toMatch(/^deno 2\.9\.6 /);
+    expectAllPassed('deno', await spawnRunner(bin('deno'), ['run', '--quiet', '--allow-read', '--allow-env', 'run.mjs']));
+  });
+
+  it('Cloudflare workerd (miniflare, no nodejs_compat): the smoke suite in a Worker, and the real AWS SDK calling the Worker', async () => {
+    const { Miniflare } = await import('miniflare');
+    writeFileSync(
+      join(fixture, 'worker.mjs'),
+      `import * as lib from 'hmac-kms';
+import smoke from './smoke.mjs';
+import vector from './vector.mjs';
+const kms = new lib.HmacKms();
+const handle = lib.createFetchHandler(kms, { credentials: { AKIDWORKER: { secretAccessKey: 'worker-secret', principal: 'arn:aws:iam::111122223333:root' } } });
+export default {
+  async fetch(request) {
+    if (new URL(request.url).pathname === '/__smoke') return Response.json(await smoke(lib, { vector }));
+    return handle(request);
+  },
+};
+`,
+    );
+    // bundled from the built package (its "import" export), as wrangler would; no Node built-ins exist in the Worker
+    const bundle = await build({
+      entryPoints: [join(fixture, 'worker.mjs')],
+      absWorkingDir: fixture,
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      mainFields: ['module', 'main'],
+      conditions: ['workerd', 'worker', 'import'],
+      logLevel: 'silent',
+    });
+    const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', port: 0 });
+    try {
+      const url = await mf.ready;
+      const smoke = await mf.dispatchFetch(new URL('/__smoke', url));
+      expectAllPassed('workerd', (await smoke.json()) as Result[]);
+      const client = new KMSClient({ region: 'us-east-1', endpoint: url.href.replace(/\/$/, ''), credentials: { accessKeyId: 'AKIDWORKER', secretAccessKey: 'worker-secret' }, maxAttempts: 1 });
+      const { KeyMetadata } = await client.send(new CreateKeyCommand({ KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' }));
+      const { Mac } = await client.send(new GenerateMacCommand({ KeyId: KeyMetadata!.KeyId, Message: new TextEncoder().encode('edge'), MacAlgorithm: 'HMAC_SHA_512' }));
+      expect((await client.send(new VerifyMacCommand({ KeyId: KeyMetadata!.KeyId, Message: new TextEncoder().encode('edge'), Mac, MacAlgorithm: 'HMAC_SHA_512' }))).MacValid).toBe(true);
+      await client.send(new DisableKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+      const e = await client.send(new GenerateMacCommand({ KeyId: KeyMetadata!.KeyId, Message: new TextEncoder().encode('edge'), MacAlgorithm: 'HMAC_SHA_512' })).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(DisabledException);
+    } finally {
+      await mf.dispose();
+    }
+  }, 60_000);
+
+  describe('headless Chromium', () => {
+    let server: Server;
+    let base = '';
+    beforeAll(async () => {
+      // a static server for the package as a browser sees it: the ESM build and its dependencies, through an import map
+      const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
+      const page = `<!doctype html><meta charset="utf-8"><title>hmac-kms smoke</title>
+<script type="importmap">{"imports":{"hmac-kms":"/dist/index.js","@noble/hashes/":"/node_modules/@noble/hashes/","@noble/ciphers/":"/node_modules/@noble/ciphers/"}}</script>
+<script type="module">
+import * as lib from 'hmac-kms';
+import smoke from '/__fixture/smoke.mjs';
+import vector from '/__fixture/vector.mjs';
+smoke(lib, { vector }).then((r) => { window.smokeResults = r; }, (e) => { window.smokeResults = [{ name: 'page', ok: false, error: String(e && e.stack || e) }]; });
+</script>`;
+      server = createServer((req, res) => {
+        const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+        if (path === '/') {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(page);
+          return;
+        }
+        const file = path.startsWith('/__fixture/') ? join(fixture, path.slice('/__fixture/'.length)) : join(ROOT, normalize(path));
+        if (!file.startsWith(ROOT) && !file.startsWith(fixture)) return void res.writeHead(403).end();
+        try {
+          const body = readFileSync(file);
+          res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+          res.end(body);
+        } catch {
+          res.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it(`Chromium (${CHROMIUM}, playwright-core 1.65.1) loads the ESM bundle in a page`, async () => {
+      expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs Debian's chromium`).toBe(true);
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(base);
+        await page.waitForFunction(() => (window as unknown as { smokeResults?: unknown }).smokeResults !== undefined, undefined, { timeout: 30_000 });
+        const results = (await page.evaluate(() => (window as unknown as { smokeResults: unknown }).smokeResults)) as Result[];
+        expect(errors).toEqual([]);
+        expectAllPassed('chromium', results);
+        expect(await page.evaluate(() => navigator.userAgent)).toMatch(/HeadlessChrome|Chrome/);
+      } finally {
+        await browser.close();
+      }
+    }, 60_000);
+  });
+});

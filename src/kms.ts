@@ -18,8 +18,6 @@ import { DEFAULT_QUOTAS, resolveKey, type CallContext, type KmsConfig, type Oper
 import type { SeedKeyRequest } from './operations/keys.js';
 import { methodName, OPERATIONS } from './operations/index.js';
 import { OPERATION_SHAPES } from './model/kms-shapes.generated.js';
-import type { HmacKeySpec } from './enums.js';
-import type { Tag } from './model/kms-types.generated.js';
 
 export interface HmacKmsOptions {
   /** The Region of the endpoint this instance talks to. Default `us-east-1`. */
@@ -54,16 +52,8 @@ export const INVOKE = Symbol('hmac-kms.invoke');
 /** Internal, for the wire doors: the world's clock and a fresh request id for answers made before the pipeline. */
 export const WIRE = Symbol('hmac-kms.wire');
 
-export interface SeedKeyInput {
-  KeySpec: HmacKeySpec;
-  KeyMaterial: Uint8Array;
-  KeyId?: string;
-  Description?: string;
-  Tags?: Tag[];
-  Policy?: string;
-  BypassPolicyLockoutSafetyCheck?: boolean;
-  MultiRegion?: boolean;
-}
+/** What `seedKey` takes: `KeySpec` and `KeyMaterial` (the spec's key length), and optionally what CreateKey takes. */
+export type SeedKeyInput = SeedKeyRequest;
 
 const DRY_RUN = 'The request would have succeeded, but the DryRun option is set.'; // recorded: test_generate_data_key_pair_dry_run
 
@@ -286,4 +276,3 @@ function nextRequestId(world: World, random: RandomSource): string {
   return prefix + (++world.requestCount).toString(16).padStart(12, '0');
 }
 
-export type { SeedKeyRequest };

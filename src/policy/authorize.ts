@@ -49,7 +49,7 @@ const ARN_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
 export function grantPrincipalMatches(named: string | undefined, caller: Caller, iamAllows: () => boolean): boolean {
   if (named === undefined) return false;
   if (named === caller.arn) return true;
-  if (caller.roleArn && identityKey(named) !== undefined && identityKey(named) === identityKey(caller.roleArn)) return true;
+  if (caller.kind === 'assumedRole' && identityKey(named) === caller.iamId) return true; // iamId: the role, without path
   const root = ARN_ROOT.exec(named);
   if (root && root[1] === caller.account) return caller.kind === 'root' || iamAllows();
   return false;

@@ -89,26 +89,27 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
   const defaultPrincipal = `arn:${partitionOf(kms.region)}:iam::${kms.accountId}:root`;
 
   return async function dispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}): Promise<WireResponse> {
-    let requestId = '';
+    // an id of our own only for answers made before the pipeline (which draws its own): none on the success path
+    let ownId: string | undefined;
+    const requestId = () => (ownId ??= wire.requestId());
     try {
-      requestId = wire.requestId();
       if (req.method.toUpperCase() !== 'POST') {
-        return respond(405, requestId, { __type: 'UnknownOperationException', message: `Only POST is supported (got ${req.method}).` }, { allow: 'POST', 'x-amzn-errortype': 'UnknownOperationException' });
+        return respond(405, requestId(), { __type: 'UnknownOperationException', message: `Only POST is supported (got ${req.method}).` }, { allow: 'POST', 'x-amzn-errortype': 'UnknownOperationException' });
       }
       const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (contentType !== JSON_CONTENT_TYPE) {
         // AWS answers 404 UnknownOperationException to a request that is not AWS JSON (measured on other JSON 1.1 services)
-        return respond(404, requestId, { __type: 'UnknownOperationException', message: `Content-Type must be ${JSON_CONTENT_TYPE} (got ${contentType || 'none'}).` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+        return respond(404, requestId(), { __type: 'UnknownOperationException', message: `Content-Type must be ${JSON_CONTENT_TYPE} (got ${contentType || 'none'}).` }, { 'x-amzn-errortype': 'UnknownOperationException' });
       }
       const signed = verifySignature(req, credentials, wire.now(), kms.region);
       const target = req.headers['x-amz-target'] ?? '';
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-      if (!wire.hasOperation(operation)) return errorResponse(new UnknownOperationException(''), requestId);
+      if (!wire.hasOperation(operation)) return errorResponse(new UnknownOperationException(''), requestId());
       let json: unknown;
       try {
         json = JSON.parse(text.decode(req.body));
       } catch {
-        return errorResponse(new SerializationException(''), requestId); // AWS sends no message for an unparsable body
+        return errorResponse(new SerializationException(''), requestId()); // AWS sends no message for an unparsable body
       }
       const input = decodeBlobs(OPERATION_SHAPES[operation as keyof typeof OPERATION_SHAPES][0], json);
       const target_ = instanceFor(signed.credential?.principal ?? defaultPrincipal, signed.region);
@@ -118,12 +119,12 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
         ...(userAgent ? { userAgent } : {}),
         ...(signed.accessKeyId ? { accessKeyId: signed.accessKeyId } : {}),
       });
-      const requestIdOut = (output.$metadata as { requestId?: string } | undefined)?.requestId ?? requestId;
+      const requestIdOut = (output.$metadata as { requestId?: string } | undefined)?.requestId ?? requestId();
       return respond(200, requestIdOut, wire.hasOutput(operation) ? encodeOutput(output) : undefined);
     } catch (e) {
-      if (e instanceof KmsServiceException) return errorResponse(e, e.$metadata.requestId ?? requestId);
+      if (e instanceof KmsServiceException) return errorResponse(e, e.$metadata.requestId ?? requestId());
       onError(e);
-      return errorResponse(new KMSInternalException(INTERNAL), requestId);
+      return errorResponse(new KMSInternalException(INTERNAL), requestId());
     }
   };
 }

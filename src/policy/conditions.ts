@@ -88,8 +88,11 @@ const sameIgnoreCase: Prepare = (p) => {
 };
 const like: Prepare = (p) => globMatcher(p);
 
-/** Base operators: how one request value matches one policy value, and whether the operator is negated. */
-const OPERATORS: Readonly<Record<string, { match: Prepare; negated: boolean }>> = {
+/**
+ * Base operators: how one request value matches one policy value, and whether the operator is negated. A Map, so
+ * that an operator named like an `Object.prototype` member (`constructor`, `ForAnyValue:valueOf`) is simply unknown.
+ */
+const OPERATORS: ReadonlyMap<string, { match: Prepare; negated: boolean }> = new Map(Object.entries({
   StringEquals: { match: same, negated: false },
   StringNotEquals: { match: same, negated: true },
   StringEqualsIgnoreCase: { match: sameIgnoreCase, negated: false },
@@ -116,7 +119,7 @@ const OPERATORS: Readonly<Record<string, { match: Prepare; negated: boolean }>> 
   ArnLike: { match: arnMatch, negated: false },
   ArnNotEquals: { match: arnMatch, negated: true },
   ArnNotLike: { match: arnMatch, negated: true },
-};
+}));
 
 const malformed = (message: string) => new MalformedPolicyDocumentException(message);
 
@@ -155,7 +158,7 @@ export function compileCondition(rawOperator: string, rawKey: string, rawValues:
     };
   }
   const ifExists = opPart!.endsWith('IfExists');
-  const base = OPERATORS[ifExists ? opPart!.slice(0, -'IfExists'.length) : opPart!];
+  const base = OPERATORS.get(ifExists ? opPart!.slice(0, -'IfExists'.length) : opPart!);
   if (!base) throw malformed(`Policy contains an invalid condition operator: ${rawOperator}.`);
   const tests = values.map(base.match);
   const one = base.negated ? (v: string) => tests.every((t) => !t(v)) : (v: string) => tests.some((t) => t(v));

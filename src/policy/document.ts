@@ -50,6 +50,7 @@ const SERVICE = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
 
 const INVALID_PRINCIPALS = 'Policy contains a statement with one or more invalid principals.'; // observed, kms-authz.md §1.3
 const NO_PRINCIPAL = 'Policy contains a statement with no principal.'; // observed
+const NOT_PRINCIPAL_ALLOW = 'Policy contains a statement with NotPrincipal and Effect Allow: NotPrincipal must be used with Effect Deny.';
 
 function compilePrincipals(value: unknown): PolicyPrincipal[] {
   if (value === '*') return [{ kind: 'any' }];
@@ -118,7 +119,12 @@ function compileStatement(s: unknown, kind: PolicyKind): CompiledStatement {
   if (kind === 'key') {
     if (s.Principal === undefined && s.NotPrincipal === undefined) throw malformed(NO_PRINCIPAL);
     if (s.Principal !== undefined) statement.principals = compilePrincipals(s.Principal);
-    else statement.notPrincipals = compilePrincipals(s.NotPrincipal);
+    else {
+      // "NotPrincipal must be used with Effect Deny" (IAM reference_policies_elements_notprincipal): with Allow it would
+      // allow everyone not listed, other accounts included. The text is not recorded (README, Deviations and guesses).
+      if (s.Effect !== 'Deny') throw malformed(NOT_PRINCIPAL_ALLOW);
+      statement.notPrincipals = compilePrincipals(s.NotPrincipal);
+    }
   } else if (s.Principal !== undefined || s.NotPrincipal !== undefined) {
     throw malformed('Policy document should not specify a principal.'); // IAM's text for identity policies
   }

@@ -12,7 +12,8 @@ import { parseCaller, type Caller } from './model/principal.js';
 import { DEFAULT_HMAC_UNSUPPORTED_REGIONS, isAccountId, isRegionName, partitionOf } from './model/regions.js';
 import { validateInput } from './model/validate.js';
 import { createWorld, purgeDeletedKeys, type World } from './model/world.js';
-import { checkGrantTokens, identityKey, requireIdentityAccess, requireKeyAccess, type AuthRequest } from './policy/authorize.js';
+import { identityKey, requireIdentityAccess, requireKeyAccess, type AuthRequest } from './policy/authorize.js';
+import { checkGrantTokens } from './operations/grant-tokens.js';
 import { compilePolicy } from './policy/document.js';
 import { DEFAULT_QUOTAS, resolveKey, type CallContext, type KmsConfig, type OperationDef, type Quotas, type ResolvedKey } from './operations/context.js';
 import type { SeedKeyRequest } from './operations/keys.js';
@@ -30,8 +31,13 @@ export interface HmacKmsOptions {
   clock?: () => Date;
   /** Source of key material, key ids, grant ids and tokens. Default: `crypto.getRandomValues`. */
   random?: RandomSource;
-  /** Receives one CloudTrail-shaped record per call. */
-  audit?: (event: AuditEvent) => void;
+  /**
+   * Receives one CloudTrail-shaped record per call. Like CloudTrail delivery, it never changes an API result: when it
+   * throws (or returns a promise that rejects), the call's outcome stands and the error goes to `onAuditError`.
+   */
+  audit?: (event: AuditEvent) => unknown;
+  /** Told when the `audit` sink throws or rejects, with the record it failed to take. Default: `console.error`. */
+  onAuditError?: (error: unknown, event: AuditEvent) => void;
   /** Adjustable AWS quotas (defaults: 100,000 keys per account and Region, 50 aliases and 50,000 grants per key). */
   quotas?: Partial<Quotas>;
   /** Regions without HMAC keys. Default: the list the KMS Developer Guide gave in 2022 (see README). */
@@ -43,7 +49,8 @@ interface Shared {
   readonly world: World;
   readonly clock: () => Date;
   readonly random: RandomSource;
-  readonly audit: ((event: AuditEvent) => void) | undefined;
+  readonly audit: ((event: AuditEvent) => unknown) | undefined;
+  readonly onAuditError: (error: unknown, event: AuditEvent) => void;
   readonly config: KmsConfig;
 }
 
@@ -51,6 +58,8 @@ interface Shared {
 export const INVOKE = Symbol('hmac-kms.invoke');
 /** Internal, for the wire doors: the world's clock and a fresh request id for answers made before the pipeline. */
 export const WIRE = Symbol('hmac-kms.wire');
+/** Internal, for tests and the state store: the world this instance shares (never exported from the package). */
+export const WORLD = Symbol('hmac-kms.world');
 
 /** What `seedKey` takes: `KeySpec` and `KeyMaterial` (the spec's key length), and optionally what CreateKey takes. */
 export type SeedKeyInput = SeedKeyRequest;
@@ -85,7 +94,7 @@ export class HmacKms {
       const principal = o.principal ?? `arn:${partitionOf(region)}:iam::${accountId}:root`;
       const caller = parseCaller(principal, region);
       if (!caller) throw new TypeError(`HmacKms: principal must be an IAM user, role, assumed-role session or account root ARN, or an account id (got ${JSON.stringify(principal)})`);
-      for (const [name, fn] of [['clock', o.clock], ['random', o.random], ['audit', o.audit]] as const) {
+      for (const [name, fn] of [['clock', o.clock], ['random', o.random], ['audit', o.audit], ['onAuditError', o.onAuditError]] as const) {
         if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`HmacKms: ${name} must be a function`);
       }
       const random = o.random ?? defaultRandom;
@@ -100,6 +109,7 @@ export class HmacKms {
         clock: o.clock ?? (() => new Date()),
         random,
         audit: o.audit,
+        onAuditError: o.onAuditError ?? ((e) => console.error('hmac-kms: the audit sink failed; the call stands', e)),
         config: { quotas: Object.freeze(quotas), hmacUnsupportedRegions: new Set(o.hmacUnsupportedRegions ?? DEFAULT_HMAC_UNSUPPORTED_REGIONS) },
       };
       this.#caller = caller;
@@ -163,6 +173,10 @@ export class HmacKms {
     const op = OPERATIONS.get(operation);
     if (!op) return Promise.reject(new TypeError(`unknown operation ${operation}`));
     return this.#invoke(op, input, origin);
+  }
+
+  get [WORLD](): World {
+    return this.#shared.world;
   }
 
   get [WIRE](): { now: () => Date; requestId: () => string; hasOperation: (name: string) => boolean; hasOutput: (name: string) => boolean } {
@@ -233,23 +247,35 @@ export class HmacKms {
     resolved: ResolvedKey | undefined,
     origin: CallOrigin | undefined,
   ): void {
-    const sink = this.#shared.audit;
+    const { audit: sink, onAuditError } = this.#shared;
     if (!sink || op.wire === false) return;
-    sink(
-      buildAuditEvent({
-        caller: ctx.caller,
-        eventName: op.name,
-        region: ctx.region,
-        now: ctx.now,
-        requestId: ctx.requestId,
-        readOnly: op.readOnly,
-        request: input,
-        response: output,
-        error: error && { name: error.name, message: error.message },
-        key: resolved && { arn: resolved.key.Arn, account: resolved.key.AWSAccountId },
-        origin,
-      }),
-    );
+    const event = buildAuditEvent({
+      caller: ctx.caller,
+      eventName: op.name,
+      region: ctx.region,
+      now: ctx.now,
+      requestId: ctx.requestId,
+      readOnly: op.readOnly,
+      request: input,
+      response: output,
+      error: error && { name: error.name, message: error.message },
+      key: resolved && { arn: resolved.key.Arn, account: resolved.key.AWSAccountId },
+      origin,
+    });
+    // CloudTrail delivery never changes an API result (issue #10.3): a sink's failure, sync or async, is reported aside
+    const report = (e: unknown) => {
+      try {
+        onAuditError(e, event);
+      } catch {
+        // a reporter that throws too has nowhere left to report to
+      }
+    };
+    try {
+      const pending = sink(event);
+      if (pending && typeof (pending as Promise<unknown>).then === 'function') (pending as Promise<unknown>).then(undefined, report);
+    } catch (e) {
+      report(e);
+    }
   }
 
   static {

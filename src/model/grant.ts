@@ -1,9 +1,16 @@
 /**
  * Grants (DG grants.md; kms-authz.md §5): a grant lets a grantee principal perform some operations with one key. It
- * only ever allows; it never denies. Ids are 64 lower-case hex digits (as in the API examples); tokens are opaque
- * base64url strings that hmac-kms remembers, so a token it never issued is recognisably invalid.
+ * only ever allows; it never denies. Ids are 64 lower-case hex digits (as in the API examples).
+ *
+ * A key's grants are indexed for every lookup a call makes (issue #10.17): by id, in creation order (ListGrants
+ * markers), by the request that made a named grant (CreateGrant's idempotency), and by grantee and operation (the
+ * authorization of a grantee's call). The world indexes every grant by id (tokens, RetireGrant) and by retiring
+ * principal (ListRetirableGrants).
  */
 import type { GrantListEntry } from './kms-types.generated.js';
+import type { KeyRecord } from './key.js';
+import { seqAppend, seqList, seqRemoved, type SeqList } from './ordered.js';
+import type { World } from './world.js';
 
 export interface GrantRecord {
   readonly GrantId: string;
@@ -24,17 +31,102 @@ export interface GrantRecord {
   readonly seq: number;
 }
 
-/** Where a token points: the grant's key and id. */
-export interface GrantTokenTarget {
-  readonly keyArn: string;
-  readonly grantId: string;
+/** The grants of one key and their indexes (created with the key's first grant: most keys have none). */
+export interface KeyGrants {
+  readonly byId: Map<string, GrantRecord>;
+  readonly order: SeqList<GrantRecord>;
+  /** Named grants by the fingerprint of the request that made them. */
+  readonly byFingerprint: Map<string, GrantRecord>;
+  /** Grants that can allow something (no SourceArn constraint), by grantee id (`granteeId`) and operation. */
+  readonly byGrantee: Map<string, Map<string, Set<GrantRecord>>>;
 }
 
 export const GRANT_ID = /^[0-9a-f]{64}$/;
-export const GRANT_TOKEN_PREFIX = 'AQpA'; // the prefix of the tokens in the API examples
 
 /** HMAC keys support only these grant operations (DG grants.md "Grant operations", hmac.md). */
 export const HMAC_GRANT_OPERATIONS: readonly string[] = ['GenerateMac', 'VerifyMac', 'DescribeKey', 'CreateGrant', 'RetireGrant'];
+
+const ROOT_ARN = /^arn:[^:]+:iam::(\d{12}):root$/;
+const ROLE_ARN = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/**
+ * How a grant's principal is filed: an account's root ARN stands for the account (`root:<account>`); a role ARN,
+ * whatever its path, for every session of the role (`<account>:role/<name>`, as `Caller.iamId`); anything else is
+ * matched exactly (kms-authz.md §5.4, F13).
+ */
+export function granteeId(principal: string): string {
+  const root = ROOT_ARN.exec(principal);
+  if (root) return `root:${root[1]}`;
+  const role = ROLE_ARN.exec(principal);
+  if (role) return `${role[1]}:role/${role[2]}`;
+  return principal;
+}
+
+const retiringId = (g: GrantRecord): string | undefined =>
+  g.RetiringPrincipal !== undefined ? `p:${g.RetiringPrincipal}` : g.RetiringServicePrincipal !== undefined ? `s:${g.RetiringServicePrincipal}` : undefined;
+export const retiringPrincipalId = (principal: string) => `p:${principal}`;
+export const retiringServiceId = (service: string) => `s:${service}`;
+
+export const isLiveGrant = (world: World) => (g: GrantRecord) => world.grants.get(g.GrantId) === g;
+const isLiveKeyGrant = (grants: KeyGrants) => (g: GrantRecord) => grants.byId.get(g.GrantId) === g;
+
+/** Stores a new grant of `key` in every index. */
+export function storeGrant(world: World, key: KeyRecord, grant: GrantRecord): void {
+  const grants = (key.grants ??= { byId: new Map(), order: seqList(), byFingerprint: new Map(), byGrantee: new Map() });
+  grants.byId.set(grant.GrantId, grant);
+  seqAppend(grants.order, grant);
+  if (grant.Name !== undefined) grants.byFingerprint.set(grant.fingerprint, grant);
+  if (grant.GranteePrincipal !== undefined && grant.Constraints?.SourceArn === undefined) {
+    const id = granteeId(grant.GranteePrincipal);
+    let byOperation = grants.byGrantee.get(id);
+    if (!byOperation) grants.byGrantee.set(id, (byOperation = new Map()));
+    for (const op of grant.Operations) {
+      let set = byOperation.get(op);
+      if (!set) byOperation.set(op, (set = new Set()));
+      set.add(grant);
+    }
+  }
+  world.grants.set(grant.GrantId, grant);
+  const rid = retiringId(grant);
+  if (rid !== undefined) {
+    let list = world.retirable.get(rid);
+    if (!list) world.retirable.set(rid, (list = seqList()));
+    seqAppend(list, grant);
+  }
+}
+
+/** Removes a grant of `key` from every index (RetireGrant, RevokeGrant). */
+export function removeGrant(world: World, key: KeyRecord, grant: GrantRecord): void {
+  const grants = key.grants;
+  if (!grants || grants.byId.get(grant.GrantId) !== grant) return;
+  grants.byId.delete(grant.GrantId);
+  seqRemoved(grants.order, isLiveKeyGrant(grants));
+  if (grants.byFingerprint.get(grant.fingerprint) === grant) grants.byFingerprint.delete(grant.fingerprint);
+  if (grant.GranteePrincipal !== undefined) {
+    const id = granteeId(grant.GranteePrincipal);
+    const byOperation = grants.byGrantee.get(id);
+    if (byOperation) {
+      for (const op of grant.Operations) {
+        const set = byOperation.get(op);
+        if (set?.delete(grant) && set.size === 0) byOperation.delete(op);
+      }
+      if (byOperation.size === 0) grants.byGrantee.delete(id);
+    }
+  }
+  if (grants.byId.size === 0) key.grants = undefined;
+  world.grants.delete(grant.GrantId);
+  const rid = retiringId(grant);
+  const list = rid === undefined ? undefined : world.retirable.get(rid);
+  if (list) {
+    seqRemoved(list, isLiveGrant(world));
+    if (list.items.length === list.dead) world.retirable.delete(rid!);
+  }
+}
+
+/** Removes every grant of a deleted key. */
+export function removeAllGrants(world: World, key: KeyRecord): void {
+  if (key.grants) for (const g of [...key.grants.byId.values()]) removeGrant(world, key, g);
+}
 
 export function toGrantListEntry(g: GrantRecord): GrantListEntry {
   const e: GrantListEntry = { KeyId: g.KeyId, GrantId: g.GrantId };

@@ -8,7 +8,7 @@ import type { MacKey } from '../crypto/mac-key.js';
 import type { HmacKeySpec } from '../enums.js';
 import type { KeyMetadata, KeyState, MacAlgorithmSpec, MultiRegionKey } from './kms-types.generated.js';
 import type { CompiledPolicy } from '../policy/document.js';
-import type { GrantRecord } from './grant.js';
+import type { KeyGrants } from './grant.js';
 import { keyArn } from './identifiers.js';
 
 /** What the replicas of one multi-Region key share: id, spec, material, and which Region is primary. */
@@ -21,8 +21,10 @@ export interface MultiRegionGroup {
 }
 
 export interface KeyTag {
-  TagKey: string;
+  readonly TagKey: string;
   TagValue: string;
+  /** When the tag key was added (ListResourceTags markers name it, so removing another tag shifts nothing). */
+  readonly seq: number;
 }
 
 export interface KeyRecord {
@@ -51,8 +53,8 @@ export interface KeyRecord {
   /** The key policy document, verbatim as stored (GetKeyPolicy returns it), and compiled once. */
   policy: string;
   compiledPolicy: CompiledPolicy;
-  /** Grants by id, created with the first grant (most keys have none). */
-  grants?: Map<string, GrantRecord>;
+  /** The key's grants and their indexes, present while it has any (most keys have none). */
+  grants?: KeyGrants | undefined;
   /** Creation sequence number: the order of ListKeys and the anchor of its markers. */
   readonly seq: number;
   readonly material: MacKey;

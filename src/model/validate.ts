@@ -98,6 +98,18 @@ function lengthChecks(min: number | undefined, max: number | undefined, sensitiv
 
 const compiled = new Map<string, Compiled>();
 
+/**
+ * Shapes whose values are never echoed in a message, beyond the model's `sensitive` ones: grant tokens (issue #10.9:
+ * eleven `GrantTokens` echoed every token into the ValidationException and so into the audit record). AWS itself
+ * echoes them (it calls tokens "nonsecret"); hmac-kms prints `Value at '…'` as for sensitive members (README,
+ * Deviations). A list of such values is not echoed either.
+ */
+const NEVER_ECHOED = new Set(['GrantTokenType']);
+const isSecret = (name: string): boolean => {
+  const s = SHAPES[name];
+  return NEVER_ECHOED.has(name) || (!!s && (s.type === 'string' || s.type === 'blob') && s.sensitive === true);
+};
+
 function compile(name: string): Compiled {
   const existing = compiled.get(name);
   if (existing) return existing;
@@ -108,7 +120,8 @@ function compile(name: string): Compiled {
   compiled.set(name, c);
   switch (shape.type) {
     case 'string': {
-      const { min, max, sensitive } = shape;
+      const { min, max } = shape;
+      const sensitive = isSecret(name);
       const pattern = shape.pattern === undefined ? undefined : new RegExp(`^(?:${shape.pattern})$`); // Java matches(): whole value
       const values = shape.enum && new Set(shape.enum);
       const enumText = shape.enum && `Member must satisfy enum value set: [${(ENUM_DISPLAY_ORDER[name] ?? shape.enum).join(', ')}]`;
@@ -169,6 +182,7 @@ function compile(name: string): Compiled {
     }
     case 'list': {
       const { min, max } = shape;
+      const sensitive = isSecret(shape.member);
       const member = compile(shape.member);
       c.de = (v) => {
         if (!Array.isArray(v)) throw containerMismatch(v, 'list');
@@ -176,7 +190,7 @@ function compile(name: string): Compiled {
       };
       c.ck = (v, path, errors) => {
         const items = v as unknown[];
-        lengthChecks(min, max, false, items, items.length, path, errors);
+        lengthChecks(min, max, sensitive, items, items.length, path, errors);
         for (let i = 0; i < items.length; i++) {
           const itemPath = `${path}.${i + 1}.member`;
           if (items[i] === undefined) errors.push(`Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`);

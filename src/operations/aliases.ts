@@ -2,7 +2,8 @@
 import { AlreadyExistsException, InvalidAliasNameException, LimitExceededException, NotFoundException, ValidationException } from '../errors.js';
 import { aliasArn } from '../model/identifiers.js';
 import type { KeyRecord } from '../model/key.js';
-import { nextSeq, regionState, type AliasRecord } from '../model/world.js';
+import { seqFrom } from '../model/ordered.js';
+import { deleteAlias, isLiveAlias, nextSeq, peekRegionState, regionState, storeAlias, type AliasRecord } from '../model/world.js';
 import { requireIdentityAccess, requireKeyAccess, type AuthRequest } from '../policy/authorize.js';
 import { pageSize, paginate, resolveKey, type CallContext, type OperationDef } from './context.js';
 
@@ -45,9 +46,9 @@ function authorizeAlias(auth: AuthRequest, action: string, aliasName: string, ke
   for (const key of keys) if (key) requireKeyAccess(auth, action, key);
 }
 const currentTarget = (ctx: CallContext, aliasName: string): KeyRecord | undefined => {
-  const state = regionState(ctx.world, ctx.caller.account, ctx.region);
-  const alias = state.aliases.get(aliasName);
-  return alias && state.keys.get(alias.TargetKeyId);
+  const state = peekRegionState(ctx.world, ctx.caller.account, ctx.region);
+  const alias = state?.aliases.get(aliasName);
+  return alias && state!.keys.get(alias.TargetKeyId);
 };
 
 const aliasNotFound = (ctx: CallContext, name: string) =>
@@ -77,14 +78,14 @@ export const aliasOperations: OperationDef[] = [
     handler: (ctx, input: AliasRequest, r) => {
       const key = r!.key;
       // the alias lives in the caller's account and Region, next to its key (no cross-account aliases)
-      const state = regionState(ctx.world, ctx.caller.account, ctx.region);
       if (key.AWSAccountId !== ctx.caller.account) throw new NotFoundException(`Key '${key.Arn}' does not exist`);
+      const state = regionState(ctx.world, ctx.caller.account, ctx.region);
       if (state.aliases.has(input.AliasName)) {
         throw new AlreadyExistsException(`An alias with the name ${aliasArn(ctx.region, ctx.caller.account, input.AliasName)} already exists`);
       }
       checkAliasQuota(ctx, key);
       const now = new Date(ctx.now.getTime());
-      state.aliases.set(input.AliasName, { AliasName: input.AliasName, TargetKeyId: key.KeyId, CreationDate: now, LastUpdatedDate: now, seq: nextSeq(ctx.world) });
+      storeAlias(state, { AliasName: input.AliasName, TargetKeyId: key.KeyId, CreationDate: now, LastUpdatedDate: now, seq: nextSeq(ctx.world) });
       key.aliases.push(input.AliasName);
       return {};
     },
@@ -100,9 +101,9 @@ export const aliasOperations: OperationDef[] = [
     readOnly: false,
     handler: (ctx, input: AliasRequest, r) => {
       const key = r!.key;
-      const state = regionState(ctx.world, ctx.caller.account, ctx.region);
-      const alias = state.aliases.get(input.AliasName);
-      if (!alias) throw aliasNotFound(ctx, input.AliasName);
+      const state = peekRegionState(ctx.world, ctx.caller.account, ctx.region);
+      const alias = state?.aliases.get(input.AliasName);
+      if (!state || !alias) throw aliasNotFound(ctx, input.AliasName);
       if (key.AWSAccountId !== ctx.caller.account) throw new NotFoundException(`Key '${key.Arn}' does not exist`);
       // All hmac-kms keys are HMAC keys with KeyUsage GENERATE_VERIFY_MAC, so the rule "same key type and key usage"
       // (API UpdateAlias) always holds; a different HMAC spec is allowed.
@@ -123,10 +124,10 @@ export const aliasOperations: OperationDef[] = [
     readOnly: false,
     // works whatever the state of the alias's key (DG key-state: DeleteAlias ✓ everywhere)
     handler: (ctx, input: { AliasName: string }) => {
-      const state = regionState(ctx.world, ctx.caller.account, ctx.region);
-      const alias = state.aliases.get(input.AliasName);
-      if (!alias) throw aliasNotFound(ctx, input.AliasName);
-      state.aliases.delete(input.AliasName);
+      const state = peekRegionState(ctx.world, ctx.caller.account, ctx.region);
+      const alias = state?.aliases.get(input.AliasName);
+      if (!state || !alias) throw aliasNotFound(ctx, input.AliasName);
+      deleteAlias(state, input.AliasName);
       removeAlias(state.keys.get(alias.TargetKeyId), input.AliasName);
       return {};
     },
@@ -145,9 +146,14 @@ export const aliasOperations: OperationDef[] = [
         if (key.AWSAccountId !== ctx.caller.account) throw new NotFoundException(`Key '${key.Arn}' does not exist`);
         target = key.KeyId;
       }
-      const all = regionState(ctx.world, ctx.caller.account, ctx.region).aliases.values();
-      const matching = target === undefined ? all : [...all].filter((a) => a.TargetKeyId === target);
-      const { page, NextMarker, Truncated } = paginate('ListAliases', matching, (a: AliasRecord) => a.seq, input.Marker, pageSize(input.Limit, 50, 100));
+      const state = peekRegionState(ctx.world, ctx.caller.account, ctx.region);
+      const from = (seq: number): Iterable<AliasRecord> => {
+        if (!state) return [];
+        // a key's aliases are at most the alias quota: look them up instead of walking every alias
+        if (target !== undefined) return state.keys.get(target)!.aliases.map((n) => state.aliases.get(n)!).filter((a) => a.seq >= seq).sort((a, b) => a.seq - b.seq);
+        return seqFrom(state.aliasOrder, seq, isLiveAlias(state));
+      };
+      const { page, NextMarker, Truncated } = paginate('ListAliases', from, (a: AliasRecord) => a.seq, input.Marker, pageSize(input.Limit, 50, 100));
       return {
         Aliases: page.map((a) => ({
           AliasName: a.AliasName,

@@ -141,31 +141,36 @@ export function resolveKey(ctx: CallContext, value: string, forms: IdentifierFor
 const MARKER_PREFIX = 'hmac-kms:';
 
 /**
- * One page of a listing ordered by `seqOf`. Markers are opaque (`Do not attempt to construct this value`, API) and
- * tied to the operation that issued them; anything else is `InvalidMarkerException`.
+ * One page of a listing ordered by `seqOf`. `from(seq)` gives the items whose seq is at least `seq`, in order (an
+ * index answers it without walking the items before). Markers are opaque (`Do not attempt to construct this value`,
+ * API) and tied to the operation that issued them; anything else is `InvalidMarkerException`. A marker names the
+ * first item of the next page by its seq, so items added or removed meanwhile shift nothing.
  */
 export function paginate<T>(
   op: string,
-  items: Iterable<T>,
+  from: (seq: number) => Iterable<T>,
   seqOf: (item: T) => number,
   marker: string | undefined,
   limit: number,
 ): { page: T[]; NextMarker?: string; Truncated: boolean } {
-  let from = 0;
+  let start = 0;
   if (marker !== undefined) {
     const prefix = `${MARKER_PREFIX}${op}:`;
     const n = marker.startsWith(prefix) ? Number(marker.slice(prefix.length)) : NaN;
     if (!Number.isSafeInteger(n) || n < 1) throw new InvalidMarkerException('The marker that you provided is not valid.');
-    from = n;
+    start = n;
   }
   const page: T[] = [];
-  for (const item of items) {
-    if (seqOf(item) < from) continue;
+  for (const item of from(start)) {
     if (page.length === limit) return { page, NextMarker: `${MARKER_PREFIX}${op}:${seqOf(item)}`, Truncated: true };
     page.push(item);
   }
   return { page, Truncated: false };
 }
+
+/** `from` for a small list already in seq order. */
+export const fromList = <T>(items: readonly T[], seqOf: (item: T) => number) => (seq: number): Iterable<T> =>
+  seq === 0 ? items : items.filter((i) => seqOf(i) >= seq);
 
 /** `Limit` within the model range (1..1000, validated) but above an operation's documented maximum is clamped. */
 export const pageSize = (limit: number | undefined, byDefault: number, documentedMax: number): number =>

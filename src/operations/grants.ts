@@ -1,16 +1,19 @@
 /** CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant (DG grants.md; kms-authz.md §5). */
-import { toBase64 } from '../crypto/base64.js';
 import { randomBytes, toHex } from '../crypto/random.js';
 import { InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException, ValidationException } from '../errors.js';
-import { GRANT_ID, GRANT_TOKEN_PREFIX, HMAC_GRANT_OPERATIONS, toGrantListEntry, type GrantRecord } from '../model/grant.js';
+import {
+  GRANT_ID, HMAC_GRANT_OPERATIONS, isLiveGrant, removeGrant, retiringPrincipalId, retiringServiceId, storeGrant, toGrantListEntry, type GrantRecord,
+} from '../model/grant.js';
 import { accountRootArn } from '../model/identifiers.js';
 import type { KeyRecord } from '../model/key.js';
+import { seqFrom } from '../model/ordered.js';
 import { parseCaller } from '../model/principal.js';
 import { nextSeq, peekRegionState } from '../model/world.js';
 import { accessDenied, evaluateIdentity } from '../policy/decide.js';
-import { grantPrincipalMatches, identityPoliciesOf, INVALID_GRANT_TOKEN, requireKeyAccess, type AuthRequest } from '../policy/authorize.js';
+import { grantPrincipalMatches, identityPoliciesOf, requireIdentityAccess, requireKeyAccess, type AuthRequest } from '../policy/authorize.js';
 import { conditionContext } from '../policy/request-context.js';
-import { pageSize, paginate, resolveKey, type CallContext, type OperationDef, type ResolvedKey } from './context.js';
+import { grantOfToken, INVALID_GRANT_TOKEN, issueGrantToken, TOKEN_KEY_BYTES, TOKEN_NONCE_BYTES, tokenKeyFrom } from './grant-tokens.js';
+import { fromList, pageSize, paginate, resolveKey, type CallContext, type OperationDef, type ResolvedKey } from './context.js';
 
 interface CreateGrantRequest {
   KeyId: string;
@@ -66,9 +69,11 @@ function checkGrantForKey(key: KeyRecord, input: CreateGrantRequest, ctx: CallCo
     // "You cannot use an encryption context grant constraint ... with asymmetric KMS keys or HMAC KMS keys" (API)
     throw new ValidationException('Encryption context grant constraints are not supported for HMAC KMS keys.');
   }
-  const count = key.grants?.size ?? 0;
+  const count = key.grants?.byId.size ?? 0;
   const max = ctx.config.quotas.grantsPerKey;
-  if (count >= max && !findByName(key, input)) {
+  // only a request identical to the one that made a grant is idempotent; a reused Name with other parameters makes a
+  // new grant and counts against the quota (issue #10.5)
+  if (count >= max && !findIdentical(key, input, issuerOf(ctx))) {
     // the same form as the recorded alias quota text
     throw new LimitExceededException(`Grants per key quota for this account in this region is ${max}, current usage is ${count}.`);
   }
@@ -80,16 +85,12 @@ function fingerprint(key: KeyRecord, input: CreateGrantRequest, issuer: string):
     [...input.Operations].sort(), input.Constraints?.SourceArn ?? null]);
 }
 
-function findByName(key: KeyRecord, input: CreateGrantRequest, issuer?: string): GrantRecord | undefined {
-  if (input.Name === undefined || !key.grants) return undefined;
-  for (const g of key.grants.values()) if (g.Name === input.Name && (issuer === undefined || g.fingerprint === fingerprint(key, input, issuer))) return g;
-  return undefined;
-}
+const issuerOf = (ctx: CallContext) => accountRootArn(ctx.region, ctx.caller.account);
 
-function issueToken(ctx: CallContext, grant: GrantRecord): string {
-  const token = GRANT_TOKEN_PREFIX + toBase64(randomBytes(ctx.random, 96)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  ctx.world.grantTokens.set(token, { keyArn: grant.KeyId, grantId: grant.GrantId });
-  return token;
+/** The grant an identical named request made before, if any (an index lookup). */
+function findIdentical(key: KeyRecord, input: CreateGrantRequest, issuer: string): GrantRecord | undefined {
+  if (input.Name === undefined || !key.grants) return undefined;
+  return key.grants.byFingerprint.get(fingerprint(key, input, issuer));
 }
 
 /** Finds a key by ARN anywhere in the world (tokens and grants name keys by ARN). */
@@ -114,12 +115,11 @@ interface RetireGrantRequest {
 /** The grant a RetireGrant names: by token, or by key ARN and grant id (API RetireGrant). */
 function grantToRetire(ctx: CallContext, input: RetireGrantRequest, action: string): { key: KeyRecord; grant: GrantRecord } {
   if (input.GrantToken !== undefined) {
-    const target = ctx.world.grantTokens.get(input.GrantToken);
-    if (!target) throw new InvalidGrantTokenException(INVALID_GRANT_TOKEN);
-    if (input.GrantId !== undefined && input.GrantId !== target.grantId) throw new InvalidGrantIdException('The request was rejected because the specified GrantId is not valid.');
-    const key = keyByArn(ctx, target.keyArn);
-    const grant = key?.grants?.get(target.grantId);
-    if (!key || !grant) throw grantNotFound(target.grantId, target.keyArn);
+    const grant = grantOfToken(ctx.world, input.GrantToken);
+    if (!grant) throw new InvalidGrantTokenException(INVALID_GRANT_TOKEN);
+    if (input.GrantId !== undefined && input.GrantId !== grant.GrantId) throw new InvalidGrantIdException('The request was rejected because the specified GrantId is not valid.');
+    const key = keyByArn(ctx, grant.KeyId);
+    if (!key || key.grants?.byId.get(grant.GrantId) !== grant) throw grantNotFound(grant.GrantId, grant.KeyId);
     return { key, grant };
   }
   if (input.KeyId === undefined || input.GrantId === undefined) {
@@ -127,15 +127,40 @@ function grantToRetire(ctx: CallContext, input: RetireGrantRequest, action: stri
   }
   checkGrantId(input.GrantId);
   const { key } = resolveKey(ctx, input.KeyId, 'key', action);
-  const grant = key.grants?.get(input.GrantId);
+  const grant = key.grants?.byId.get(input.GrantId);
   if (!grant) throw grantNotFound(input.GrantId, key.Arn);
   return { key, grant };
 }
 
+interface ListRetirableGrantsRequest {
+  RetiringPrincipal?: string;
+  RetiringServicePrincipal?: string;
+  Limit?: number;
+  Marker?: string;
+}
+
+/**
+ * ListRetirableGrants (API): "You must specify a principal in your Amazon Web Services account", and "The authorized
+ * resource in ListRetirableGrants calls is the retiring principal specified in the request": the caller's IAM
+ * policies decide, for kms:ListRetirableGrants on that principal's ARN (an account id stands for its root). A
+ * principal of another account is refused as a resource no policy of this account can open ("no resource-based
+ * policy allows"); a RetiringServicePrincipal "is only usable by callers in a service principal", which the callers
+ * here never are (issue #10.2; texts unrecorded, README Deviations).
+ */
+function authorizeListRetirable(auth: AuthRequest, input: ListRetirableGrantsRequest): void {
+  const { caller } = auth.ctx;
+  const action = 'kms:ListRetirableGrants';
+  if (input.RetiringServicePrincipal !== undefined) throw accessDenied(caller.arn, action, input.RetiringServicePrincipal, 'NO_RESOURCE_ALLOW');
+  const principal = parseCaller(input.RetiringPrincipal!, auth.ctx.region)!;
+  const resource = /^\d{12}$/.test(input.RetiringPrincipal!) ? principal.arn : input.RetiringPrincipal!;
+  if (principal.account !== caller.account) throw accessDenied(caller.arn, action, resource, 'NO_RESOURCE_ALLOW');
+  requireIdentityAccess(auth, action, resource);
+}
+
 /**
  * Who may retire a grant (API RetireGrant; kms-authz.md §5.6): its retiring principal; its grantee when it includes
- * RetireGrant; the root of the account that created it (or owns the key); and principals of those accounts (or of
- * the retiring account) whose IAM policies allow kms:RetireGrant. kms:RetireGrant in a key policy has no effect; an
+ * RetireGrant; the root of the account that created it; and principals of that account (or of the retiring account)
+ * whose IAM policies allow kms:RetireGrant. kms:RetireGrant in a key policy has no effect; an
  * explicit IAM Deny stops every path.
  */
 function authorizeRetire(auth: AuthRequest, key: KeyRecord, grant: GrantRecord): void {
@@ -147,8 +172,10 @@ function authorizeRetire(auth: AuthRequest, key: KeyRecord, grant: GrantRecord):
   const iamAllows = () => identity.allowed;
   if (grantPrincipalMatches(grant.RetiringPrincipal, caller, iamAllows)) return;
   if (grant.Operations.includes('RetireGrant') && grantPrincipalMatches(grant.GranteePrincipal, caller, iamAllows)) return;
+  // "the Amazon Web Services account in which the grant is created" (API RetireGrant), not the key's owner, who
+  // revokes instead (issue #10.19)
   const issuing = grant.IssuingAccount.split(':')[4];
-  const delegating = caller.account === issuing || caller.account === key.AWSAccountId;
+  const delegating = caller.account === issuing;
   if (delegating && (caller.kind === 'root' || identity.allowed)) return;
   throw accessDenied(caller.arn, action, key.Arn, delegating ? 'NO_IDENTITY_ALLOW' : 'NO_RESOURCE_ALLOW');
 }
@@ -167,11 +194,18 @@ export const grantOperations: OperationDef[] = [
     usage: checkGrantForKey,
     handler: (ctx, input: CreateGrantRequest, r) => {
       const key = r!.key;
-      const issuer = accountRootArn(ctx.region, ctx.caller.account);
-      const existing = findByName(key, input, issuer);
-      if (existing) return { GrantToken: issueToken(ctx, existing), GrantId: existing.GrantId }; // same id, a new token
+      const world = ctx.world;
+      const issuer = issuerOf(ctx);
+      const existing = findIdentical(key, input, issuer);
+      // every random draw before the first change: a throwing `random` leaves nothing half-made (issue #10.10)
+      const GrantId = existing ? existing.GrantId : toHex(randomBytes(ctx.random, 32));
+      const tokenKey = world.tokenKey ?? tokenKeyFrom(randomBytes(ctx.random, TOKEN_KEY_BYTES));
+      const nonce = randomBytes(ctx.random, TOKEN_NONCE_BYTES);
+      if (!existing && world.grants.has(GrantId)) throw new Error('random() repeated a 32-byte grant id: the random source is not random');
+      world.tokenKey = tokenKey;
+      if (existing) return { GrantToken: issueGrantToken(tokenKey, existing.GrantId, nonce), GrantId }; // same id, a new token
       const grant: GrantRecord = {
-        GrantId: toHex(randomBytes(ctx.random, 32)),
+        GrantId,
         KeyId: key.Arn,
         ...(input.Name !== undefined ? { Name: input.Name } : {}),
         createdMs: ctx.now.getTime(),
@@ -183,10 +217,10 @@ export const grantOperations: OperationDef[] = [
         Operations: [...input.Operations],
         ...(input.Constraints?.SourceArn !== undefined ? { Constraints: { SourceArn: input.Constraints.SourceArn } } : {}),
         fingerprint: fingerprint(key, input, issuer),
-        seq: nextSeq(ctx.world),
+        seq: nextSeq(world),
       };
-      (key.grants ??= new Map()).set(grant.GrantId, grant);
-      return { GrantToken: issueToken(ctx, grant), GrantId: grant.GrantId };
+      storeGrant(world, key, grant);
+      return { GrantToken: issueGrantToken(tokenKey, GrantId, nonce), GrantId };
     },
   },
   {
@@ -201,38 +235,50 @@ export const grantOperations: OperationDef[] = [
     readOnly: true,
     // Limit: documented 1..100, default 50 (API ListGrants)
     handler: (_ctx, input: { GrantId?: string; GranteePrincipal?: string; GranteeServicePrincipal?: string; Limit?: number; Marker?: string }, r) => {
-      const grants = [...(r!.key.grants?.values() ?? [])].filter(
-        (g) =>
-          (input.GrantId === undefined || g.GrantId === input.GrantId) &&
-          (input.GranteePrincipal === undefined || g.GranteePrincipal === input.GranteePrincipal) &&
-          (input.GranteeServicePrincipal === undefined || g.GranteeServicePrincipal === input.GranteeServicePrincipal),
-      );
-      const { page, NextMarker, Truncated } = paginate('ListGrants', grants, (g) => g.seq, input.Marker, pageSize(input.Limit, 50, 100));
+      const grants = r!.key.grants;
+      const wanted = (g: GrantRecord) =>
+        (input.GranteePrincipal === undefined || g.GranteePrincipal === input.GranteePrincipal) &&
+        (input.GranteeServicePrincipal === undefined || g.GranteeServicePrincipal === input.GranteeServicePrincipal);
+      let from: (seq: number) => Iterable<GrantRecord>;
+      if (!grants) from = () => [];
+      else if (input.GrantId !== undefined) {
+        const g = grants.byId.get(input.GrantId);
+        from = fromList(g && wanted(g) ? [g] : [], (x) => x.seq);
+      } else {
+        from = function* (seq) {
+          for (const g of seqFrom(grants.order, seq, (x) => grants.byId.get(x.GrantId) === x)) if (wanted(g)) yield g;
+        };
+      }
+      const { page, NextMarker, Truncated } = paginate('ListGrants', from, (g) => g.seq, input.Marker, pageSize(input.Limit, 50, 100));
       return { Grants: page.map(toGrantListEntry), ...(NextMarker ? { NextMarker } : {}), Truncated };
     },
   },
   {
     name: 'ListRetirableGrants',
     shape: 'ListRetirableGrantsRequest',
-    check: (input: { RetiringPrincipal?: string; RetiringServicePrincipal?: string }) => {
+    check: (input: ListRetirableGrantsRequest) => {
       if (input.RetiringPrincipal === undefined && input.RetiringServicePrincipal === undefined) {
         throw v1("Value null at 'retiringPrincipal' failed to satisfy constraint: Member must not be null"); // required until the 2026-05 model
       }
+      if (input.RetiringPrincipal !== undefined && input.RetiringServicePrincipal !== undefined) {
+        throw new ValidationException('You can specify either RetiringPrincipal or RetiringServicePrincipal, but not both.');
+      }
+      if (input.RetiringPrincipal !== undefined && !parseCaller(input.RetiringPrincipal)) {
+        throw new ValidationException(`RetiringPrincipal ${input.RetiringPrincipal} is not a valid principal: name an account root, IAM user, IAM role, assumed-role session or federated user ARN.`);
+      }
     },
     action: 'kms:ListRetirableGrants',
+    authorize: authorizeListRetirable,
     readOnly: true,
     // grants of every account's keys in this Region whose retiring principal is the one given (API ListRetirableGrants)
-    handler: (ctx, input: { RetiringPrincipal?: string; RetiringServicePrincipal?: string; Limit?: number; Marker?: string }) => {
-      const matching: GrantRecord[] = [];
-      for (const regions of ctx.world.accounts.values()) {
-        for (const key of regions.get(ctx.region)?.keys.values() ?? []) {
-          for (const g of key.grants?.values() ?? []) {
-            if (input.RetiringPrincipal !== undefined ? g.RetiringPrincipal === input.RetiringPrincipal : g.RetiringServicePrincipal === input.RetiringServicePrincipal) matching.push(g);
-          }
-        }
-      }
-      matching.sort((a, b) => a.seq - b.seq);
-      const { page, NextMarker, Truncated } = paginate('ListRetirableGrants', matching, (g) => g.seq, input.Marker, pageSize(input.Limit, 50, 100));
+    handler: (ctx, input: ListRetirableGrantsRequest) => {
+      const id = input.RetiringPrincipal !== undefined ? retiringPrincipalId(input.RetiringPrincipal) : retiringServiceId(input.RetiringServicePrincipal!);
+      const list = ctx.world.retirable.get(id);
+      const inRegion = `:kms:${ctx.region}:`;
+      const from = function* (seq: number) {
+        if (list) for (const g of seqFrom(list, seq, isLiveGrant(ctx.world))) if (g.KeyId.includes(inRegion)) yield g;
+      };
+      const { page, NextMarker, Truncated } = paginate('ListRetirableGrants', from, (g) => g.seq, input.Marker, pageSize(input.Limit, 50, 100));
       return { Grants: page.map(toGrantListEntry), ...(NextMarker ? { NextMarker } : {}), Truncated };
     },
   },
@@ -248,7 +294,7 @@ export const grantOperations: OperationDef[] = [
     readOnly: false,
     handler: (ctx, input: RetireGrantRequest) => {
       const { key, grant } = grantToRetire(ctx, input, 'kms:RetireGrant');
-      key.grants!.delete(grant.GrantId);
+      removeGrant(ctx.world, key, grant);
       return {};
     },
   },
@@ -261,10 +307,10 @@ export const grantOperations: OperationDef[] = [
     states: 'any',
     readOnly: false,
     usage: (key, input: { GrantId: string }) => {
-      if (!key.grants?.has(input.GrantId)) throw grantNotFound(input.GrantId, key.Arn);
+      if (!key.grants?.byId.has(input.GrantId)) throw grantNotFound(input.GrantId, key.Arn);
     },
-    handler: (_ctx, input: { GrantId: string }, r: ResolvedKey | undefined) => {
-      r!.key.grants!.delete(input.GrantId);
+    handler: (ctx, input: { GrantId: string }, r: ResolvedKey | undefined) => {
+      removeGrant(ctx.world, r!.key, r!.key.grants!.byId.get(input.GrantId)!);
       return {};
     },
   },

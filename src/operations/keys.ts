@@ -12,7 +12,8 @@ import { toKeyMetadata, type KeyRecord } from '../model/key.js';
 import type { CreateKeyRequest, KeySpec, Tag } from '../model/kms-types.generated.js';
 import { partitionOf } from '../model/regions.js';
 import { validateInput } from '../model/validate.js';
-import { markPendingDeletion, nextSeq, regionState, unmarkPendingDeletion } from '../model/world.js';
+import { seqFrom } from '../model/ordered.js';
+import { isLiveKey, markPendingDeletion, nextSeq, peekRegionState, storeKey, unmarkPendingDeletion } from '../model/world.js';
 import { requireIdentityAccess, type AuthRequest } from '../policy/authorize.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { compilePolicyOnce } from '../policy/document.js';
@@ -91,15 +92,15 @@ export function checkHmacRegion(spec: HmacKeySpec, ctx: CallContext, region = ct
  */
 export function createKeyRecord(ctx: CallContext, spec: NewKey, beforeStore?: (key: KeyRecord) => void): KeyRecord {
   const { world, caller, region } = ctx;
-  const state = regionState(world, caller.account, region);
-  if (state.keys.size >= ctx.config.quotas.keysPerRegion) {
+  const keys = peekRegionState(world, caller.account, region)?.keys;
+  if ((keys?.size ?? 0) >= ctx.config.quotas.keysPerRegion) {
     throw new LimitExceededException(
       `The request would exceed the quota of ${ctx.config.quotas.keysPerRegion} KMS keys in account ${caller.account} in ${region}.`,
     );
   }
   const info = HMAC_KEY_SPECS[spec.KeySpec];
   const KeyId = spec.KeyId ?? (spec.MultiRegion ? `mrk-${toHex(randomBytes(ctx.random, 16))}` : randomUuid(ctx.random));
-  if (state.keys.has(KeyId)) throw new AlreadyExistsException(`Key '${keyArn(region, caller.account, KeyId)}' already exists`);
+  if (keys?.has(KeyId)) throw new AlreadyExistsException(`Key '${keyArn(region, caller.account, KeyId)}' already exists`);
   const material = spec.KeyMaterial ?? randomBytes(ctx.random, info.keyLength);
   const policy = spec.Policy ?? defaultKeyPolicy(partitionOf(region), caller.account);
   const key: KeyRecord = {
@@ -114,7 +115,7 @@ export function createKeyRecord(ctx: CallContext, spec: NewKey, beforeStore?: (k
     KeyState: 'Enabled',
     Origin: 'AWS_KMS',
     ...(spec.MultiRegion ? { multiRegion: { keyId: KeyId, account: caller.account, primaryRegion: region, replicaRegions: [] } } : {}),
-    tags: (spec.Tags ?? []).map((t) => ({ TagKey: t.TagKey!, TagValue: t.TagValue! })),
+    tags: [],
     aliases: [],
     policy,
     compiledPolicy: compilePolicyOnce(policy, 'key'),
@@ -123,7 +124,8 @@ export function createKeyRecord(ctx: CallContext, spec: NewKey, beforeStore?: (k
   };
   beforeStore?.(key);
   (key as { seq: number }).seq = nextSeq(world);
-  state.keys.set(KeyId, key);
+  for (const t of spec.Tags ?? []) key.tags.push({ TagKey: t.TagKey!, TagValue: t.TagValue!, seq: nextSeq(world) });
+  storeKey(world, key);
   return key;
 }
 
@@ -225,8 +227,9 @@ export const keyOperations: OperationDef[] = [
     readOnly: true,
     // Limit: documented 1..1000, default 100 (API ListKeys)
     handler: (ctx, input: { Limit?: number; Marker?: string }) => {
-      const keys = regionState(ctx.world, ctx.caller.account, ctx.region).keys.values();
-      const { page, NextMarker, Truncated } = paginate('ListKeys', keys, (k) => k.seq, input.Marker, pageSize(input.Limit, 100, 1000));
+      const state = peekRegionState(ctx.world, ctx.caller.account, ctx.region);
+      const from = (seq: number) => (state ? seqFrom(state.keyOrder, seq, isLiveKey(state)) : []);
+      const { page, NextMarker, Truncated } = paginate('ListKeys', from, (k) => k.seq, input.Marker, pageSize(input.Limit, 100, 1000));
       return { Keys: page.map((k) => ({ KeyId: k.KeyId, KeyArn: k.Arn })), ...(NextMarker ? { NextMarker } : {}), Truncated };
     },
   },

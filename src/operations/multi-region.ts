@@ -8,7 +8,7 @@ import { keyArn } from '../model/identifiers.js';
 import { toKeyMetadata, type KeyRecord } from '../model/key.js';
 import type { Tag } from '../model/kms-types.generated.js';
 import { partitionOf } from '../model/regions.js';
-import { nextSeq, peekRegionState, regionState } from '../model/world.js';
+import { nextSeq, peekRegionState, storeKey } from '../model/world.js';
 import { requireIdentityAccess, requireKeyAccess, type AuthRequest } from '../policy/authorize.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { compilePolicyOnce } from '../policy/document.js';
@@ -42,7 +42,7 @@ function checkReplicaRegion(ctx: CallContext, key: KeyRecord, region: string): v
     throw new AlreadyExistsException(`Key '${keyArn(region, key.AWSAccountId, key.KeyId)}' already exists`);
   }
   checkHmacRegion(key.KeySpec, ctx, region); // HMAC replicas only where HMAC keys exist (kms-api.md §3.27)
-  if (regionState(ctx.world, key.AWSAccountId, region).keys.size >= ctx.config.quotas.keysPerRegion) {
+  if ((peekRegionState(ctx.world, key.AWSAccountId, region)?.keys.size ?? 0) >= ctx.config.quotas.keysPerRegion) {
     throw new LimitExceededException(`The request would exceed the quota of ${ctx.config.quotas.keysPerRegion} KMS keys in account ${key.AWSAccountId} in ${region}.`);
   }
 }
@@ -63,11 +63,11 @@ function replicaOf(ctx: CallContext, primary: KeyRecord, input: ReplicateKeyRequ
     KeyState: 'Enabled',
     Origin: primary.Origin,
     multiRegion: primary.multiRegion!,
-    tags: (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey!, TagValue: t.TagValue! })),
+    tags: [],
     aliases: [],
     policy,
     compiledPolicy: compilePolicyOnce(policy, 'key'),
-    seq: nextSeq(ctx.world),
+    seq: 0,
     material: primary.material,
   };
 }
@@ -100,11 +100,15 @@ export const multiRegionOperations: OperationDef[] = [
       if (input.Policy !== undefined && input.BypassPolicyLockoutSafetyCheck !== true) {
         lockoutCheck({ ctx, operation: 'ReplicateKey', input: input as never }, replica, replica.compiledPolicy);
       }
+      (replica as { seq: number }).seq = nextSeq(ctx.world);
+      for (const t of input.Tags ?? []) replica.tags.push({ TagKey: t.TagKey!, TagValue: t.TagValue!, seq: nextSeq(ctx.world) });
       primary.multiRegion!.replicaRegions.push(input.ReplicaRegion);
-      regionState(ctx.world, primary.AWSAccountId, input.ReplicaRegion).keys.set(replica.KeyId, replica);
+      storeKey(ctx.world, replica);
       // AWS answers while the replica is still Creating (recorded: test_replicate_key); hmac-kms makes it usable at once
       const ReplicaKeyMetadata = { ...toKeyMetadata(replica), KeyState: 'Creating' as const, Enabled: false };
-      return { ReplicaKeyMetadata, ReplicaPolicy: replica.policy, ReplicaTags: replica.tags.map((t) => ({ ...t })) };
+      // ReplicaTags only when tags were given (recorded test_replicate_key, 2025-11-10: no member for a replica without tags; issue #10.11)
+      const ReplicaTags = replica.tags.map(({ TagKey, TagValue }) => ({ TagKey, TagValue }));
+      return { ReplicaKeyMetadata, ReplicaPolicy: replica.policy, ...(input.Tags?.length ? { ReplicaTags } : {}) };
     },
   },
   {

@@ -2,7 +2,8 @@
 import { TagException } from '../errors.js';
 import type { KeyTag } from '../model/key.js';
 import type { Tag } from '../model/kms-types.generated.js';
-import { pageSize, paginate, type OperationDef } from './context.js';
+import { nextSeq } from '../model/world.js';
+import { fromList, pageSize, paginate, type OperationDef } from './context.js';
 
 /** "You can add up to 50 tags to each KMS key" (DG tags-about.md); not adjustable. */
 export const MAX_TAGS_PER_KEY = 50;
@@ -35,12 +36,12 @@ export const tagOperations: OperationDef[] = [
     readOnly: false,
     usage: (key, input: { Tags: Tag[] }) => checkNewTags(key.tags, input.Tags),
     // an existing tag key gets the new value in place (recorded: test_update_and_add_tags_on_tagged_key)
-    handler: (_ctx, input: { Tags: Tag[] }, r) => {
+    handler: (ctx, input: { Tags: Tag[] }, r) => {
       const tags = r!.key.tags;
       for (const { TagKey, TagValue } of input.Tags) {
         const existing = tags.find((t) => t.TagKey === TagKey);
         if (existing) existing.TagValue = TagValue!;
-        else tags.push({ TagKey: TagKey!, TagValue: TagValue! });
+        else tags.push({ TagKey: TagKey!, TagValue: TagValue!, seq: nextSeq(ctx.world) });
       }
       return {};
     },
@@ -69,10 +70,10 @@ export const tagOperations: OperationDef[] = [
     action: 'kms:ListResourceTags',
     states: 'any',
     readOnly: true,
-    // Limit: documented 1..50, default 50 (API ListResourceTags)
+    // Limit: documented 1..50, default 50 (API ListResourceTags). Markers name a tag by when it was added, so a tag
+    // removed between pages skips no other (issue #10.18)
     handler: (_ctx, input: { Limit?: number; Marker?: string }, r) => {
-      const entries = r!.key.tags.map(({ TagKey, TagValue }, i) => ({ TagKey, TagValue, seq: i + 1 }));
-      const { page, NextMarker, Truncated } = paginate('ListResourceTags', entries, (t) => t.seq, input.Marker, pageSize(input.Limit, 50, 50));
+      const { page, NextMarker, Truncated } = paginate('ListResourceTags', fromList(r!.key.tags, (t) => t.seq), (t) => t.seq, input.Marker, pageSize(input.Limit, 50, 50));
       return { Tags: page.map(({ TagKey, TagValue }) => ({ TagKey, TagValue })), ...(NextMarker ? { NextMarker } : {}), Truncated };
     },
   },

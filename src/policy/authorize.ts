@@ -2,8 +2,7 @@
  * Step 3 of the pipeline: who may do what. Builds the request's condition context, finds the caller's identity
  * policies and the key's grants, and turns the decision (decide.ts) into AccessDeniedException with AWS's texts.
  */
-import { InvalidGrantTokenException } from '../errors.js';
-import type { GrantRecord } from '../model/grant.js';
+import { granteeId, type GrantRecord } from '../model/grant.js';
 import type { KeyRecord } from '../model/key.js';
 import type { Caller } from '../model/principal.js';
 import type { World } from '../model/world.js';
@@ -87,8 +86,17 @@ export function decideOnKey(r: AuthRequest, action: string, key: KeyRecord, opti
   };
   if (grants) {
     input.grantAllows = () => {
-      const iamAllows = () => evaluateIdentity(ctx.caller, identityPolicies, action, keyArn, identityContext).allowed;
-      for (const g of grants.values()) if (grantCovers(g, operation, options.grantMustCover) && grantPrincipalMatches(g.GranteePrincipal, ctx.caller, iamAllows)) return true;
+      // only the grants filed under the caller's ids, for this operation (an index: issue #10.17)
+      const caller = ctx.caller;
+      const covering = (id: string | undefined) => (id === undefined ? undefined : grants.byGrantee.get(id)?.get(operation));
+      const direct = [covering(caller.arn), caller.kind === 'assumedRole' ? covering(caller.iamId) : undefined];
+      for (const set of direct) if (set) for (const g of set) if (grantCovers(g, operation, options.grantMustCover)) return true;
+      // a grant to the caller's account reaches its principals through their IAM policies (kms-authz.md §5.4)
+      const toAccount = covering(`root:${caller.account}`);
+      if (!toAccount) return false;
+      let iam: boolean | undefined;
+      const iamAllows = () => (iam ??= caller.kind === 'root' || evaluateIdentity(caller, identityPolicies, action, keyArn, identityContext).allowed);
+      for (const g of toAccount) if (grantCovers(g, operation, options.grantMustCover) && iamAllows()) return true;
       return false;
     };
   }
@@ -118,11 +126,3 @@ export function requireIdentityAccess(r: AuthRequest, action: string, resource: 
   if (!d.allowed) throw accessDenied(ctx.caller.arn, action, resource === '*' ? undefined : resource, d.reason);
 }
 
-/** The model's text for a grant token hmac-kms never issued (API InvalidGrantTokenException). */
-export const INVALID_GRANT_TOKEN = 'The request was rejected because the specified grant token is not valid.';
-
-/** Grant tokens in a request must be tokens KMS issued (API GrantTokens, InvalidGrantTokenException). */
-export function checkGrantTokens(world: World, tokens: readonly string[] | undefined): void {
-  if (!tokens) return;
-  for (const t of tokens) if (!world.grantTokens.has(t)) throw new InvalidGrantTokenException(INVALID_GRANT_TOKEN);
-}

@@ -61,15 +61,15 @@ describe('globMatcher', () => {
   });
 });
 
-/** The slowest of `runs` calls, in ms. */
-function slowest(runs: number, fn: () => void): number {
-  let worst = 0;
+/** The median time of `runs` calls, in ms (a median, so that a GC pause or a busy CI core does not decide). */
+function medianMs(runs: number, fn: () => void): number {
+  const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     fn();
-    worst = Math.max(worst, performance.now() - t);
+    times.push(performance.now() - t);
   }
-  return worst;
+  return times.sort((a, b) => a - b)[runs >> 1]!;
 }
 
 describe('adversarial patterns cost time linear in the value', () => {
@@ -85,9 +85,9 @@ describe('adversarial patterns cost time linear in the value', () => {
     const arnLike = compileCondition('ArnLike', 'aws:PrincipalArn', `arn:aws:iam::111122223333:role/${pattern}`);
     for (const v of values) {
       m(v); // warm up
-      expect(slowest(20, () => m(v)), `${pattern.slice(0, 20)}… vs ${v.length} chars`).toBeLessThan(1);
-      expect(slowest(20, () => like.test(() => v))).toBeLessThan(1);
-      expect(slowest(20, () => arnLike.test(() => `arn:aws:iam::111122223333:role/${v}`))).toBeLessThan(1);
+      expect(medianMs(21, () => m(v)), `${pattern.slice(0, 20)}… vs ${v.length} chars`).toBeLessThan(1);
+      expect(medianMs(21, () => like.test(() => v))).toBeLessThan(1);
+      expect(medianMs(21, () => arnLike.test(() => `arn:aws:iam::111122223333:role/${v}`))).toBeLessThan(1);
     }
   });
 
@@ -112,6 +112,6 @@ describe('adversarial patterns cost time linear in the value', () => {
     const statement = { Effect: 'Allow', Principal: { AWS: ROOT }, Action: ['kms:*a*a*a*a*a*a*a*b'], Resource: ['arn:aws:kms:*:*:key/*a*a*a*b'], Condition: { StringLike: { 'kms:RequestAlias': '*a*a*a*a*a*a*b' } } };
     const doc = JSON.stringify({ Version: '2012-10-17', Statement: Array.from({ length: 150 }, () => statement) });
     expect(doc.length).toBeLessThanOrEqual(POLICY_BYTES);
-    expect(slowest(5, () => compilePolicy(doc, 'key'))).toBeLessThan(50);
+    expect(medianMs(5, () => compilePolicy(doc, 'key'))).toBeLessThan(50);
   });
 });

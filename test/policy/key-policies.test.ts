@@ -77,7 +77,7 @@ describe('PutKeyPolicy', () => {
     ['NotPrincipal with Effect Allow', doc(ROOT_ALL, { Effect: 'Allow', NotPrincipal: { AWS: ALICE }, Action: 'kms:*', Resource: '*' }), 'MalformedPolicyDocumentException', 'Policy contains a statement with NotPrincipal and Effect Allow: NotPrincipal must be used with Effect Deny.'],
     // issue #10.12: operators named like Object.prototype members are unknown operators, not a TypeError
     ...['constructor', 'toStringIfExists', 'ForAnyValue:valueOf', 'ForAllValues:__proto__', 'hasOwnProperty'].map(
-      (op) => [`the condition operator ${op}`, doc({ ...ROOT_ALL, Condition: { [op]: { 'kms:CallerAccount': A } } }), 'MalformedPolicyDocumentException', `Policy contains an invalid condition operator: ${op}.`] as const,
+      (op) => [`the condition operator ${op}`, doc({ ...ROOT_ALL, Condition: { [op]: { 'kms:CallerAccount': A } } }), 'MalformedPolicyDocumentException', `Policy contains an invalid condition operator: ${op}.`] as [string, string, string, string],
     ),
     ['a character outside the model pattern', doc({ ...ROOT_ALL, Sid: 'snow ☃' }), 'ValidationException', /^1 validation error detected: Value '.*' at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: \[\\u0009\\u000A\\u000D\\u0020-\\u00FF\]\+$/s as unknown as string],
     ['over 32 KB', doc({ ...ROOT_ALL, Sid: 'x'.repeat(32_700) }), 'LimitExceededException', 'The key policy is 32851 bytes; the quota for key policy document size is 32768 bytes.'],

@@ -58,8 +58,8 @@ interface Shared {
 export const INVOKE = Symbol('hmac-kms.invoke');
 /** Internal, for the wire doors: the world's clock and a fresh request id for answers made before the pipeline. */
 export const WIRE = Symbol('hmac-kms.wire');
-/** Internal, for tests and the state store: the world this instance shares (never exported from the package). */
-export const WORLD = Symbol('hmac-kms.world');
+/** Internal, for tests and the state store: the world an instance shares (never exported from the package). */
+export let worldOf: (kms: HmacKms) => World;
 
 /** What `seedKey` takes: `KeySpec` and `KeyMaterial` (the spec's key length), and optionally what CreateKey takes. */
 export type SeedKeyInput = SeedKeyRequest;
@@ -175,10 +175,6 @@ export class HmacKms {
     return this.#invoke(op, input, origin);
   }
 
-  get [WORLD](): World {
-    return this.#shared.world;
-  }
-
   get [WIRE](): { now: () => Date; requestId: () => string; hasOperation: (name: string) => boolean; hasOutput: (name: string) => boolean } {
     const shared = this.#shared;
     return {
@@ -279,6 +275,7 @@ export class HmacKms {
   }
 
   static {
+    worldOf = (kms) => kms.#shared.world;
     for (const op of OPERATIONS.values()) {
       Object.defineProperty(HmacKms.prototype, methodName(op.name), {
         value: function (this: HmacKms, input?: unknown) {

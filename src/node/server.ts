@@ -3,7 +3,8 @@
  * (`--endpoint-url http://127.0.0.1:4599`). Binds 127.0.0.1 unless told otherwise; closes gracefully.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
 // the core through the package itself, so that the server and its users share one HmacKms class and one set of errors
 import { createWireDispatcher, HmacKms, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
 import { parseSeed, type SeedEntry } from './seed.js';
@@ -22,6 +23,18 @@ export interface StartServerOptions {
   /** Keys to seed before listening: `seedKey` inputs, or the JSON entries of `--seed FILE` (material in hex or base64). */
   seed?: readonly (SeedKeyInput | SeedEntry)[];
   onError?: WireOptions['onError'];
+  /**
+   * How long a client may take, in ms (issue #10.15: Node's defaults held idle sockets ~90 s and a trickling body
+   * 300 s): `headers` to send its request head (default 10,000), `request` to send the whole request (30,000),
+   * `idle` between requests on a kept-alive connection (5,000).
+   */
+  timeouts?: { headers?: number; request?: number; idle?: number };
+  /**
+   * Open connections at most (default: the process's open-file limit less 64, at most 4,096; 1,024 where the limit
+   * cannot be read). A new connection beyond it closes the oldest connection that has no request in flight, so idle
+   * or slow-to-start sockets cannot lock real clients out; when every connection is busy, the new one is refused.
+   */
+  maxConnections?: number;
 }
 
 export interface RunningServer {
@@ -34,31 +47,51 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The body, or undefined when it is over the limit: refused from Content-Length, or as soon as a streamed (chunked)
+ * body passes it, without reading the rest (issue #10.14: a 20 MiB chunked body was read to its end).
+ */
 function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_BODY_BYTES) {
-      req.resume(); // drain without keeping it
       resolve(undefined);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        over = true;
+        req.off('data', onData);
+        req.pause();
         chunks.length = 0;
+        resolve(undefined);
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     // a Buffer is a Uint8Array: one chunk is used as it is, several are joined once
-    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.on('error', reject);
   });
+}
+
+/** `::ffff:127.0.0.1` (an IPv4 client of a dual-stack listener) is the IPv4 address, as AWS reports it (issue #10.7). */
+export function clientAddress(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return /^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(address) ? address.slice(7) : address;
+}
+
+/** The soft open-file limit of this process (Linux), for the default connection cap. */
+function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Node's header object already has lower-case names; only repeated headers (set-cookie) come as lists. */
@@ -76,33 +109,66 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   for (const entry of options.seed ?? []) await kms.seedKey(parseSeed(entry));
   const dispatch = createWireDispatcher(kms, { ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.onError ? { onError: options.onError } : {}) });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
-      try {
-        const body = await readBody(req);
-        if (!body) {
-          const payload = JSON.stringify({ __type: 'RequestEntityTooLargeException', message: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` });
-          res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close' });
-          res.end(payload);
-          return;
+  const timeouts = { headers: 10_000, request: 30_000, idle: 5_000, ...options.timeouts };
+  const limit = openFileLimit();
+  const maxConnections = options.maxConnections ?? (limit ? Math.max(16, Math.min(4096, limit - 64)) : 1024);
+  /** Open connections, oldest first, and whether each has a request in flight. */
+  const open = new Map<Socket, { busy: boolean }>();
+
+  const server = createServer(
+    { headersTimeout: timeouts.headers, requestTimeout: timeouts.request, keepAliveTimeout: timeouts.idle, connectionsCheckingInterval: Math.min(1_000, timeouts.headers) },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const conn = open.get(req.socket);
+      if (conn) conn.busy = true;
+      req.socket.setTimeout(0); // the request has begun: Node's headers and request timeouts take over
+      res.once('finish', () => {
+        if (conn) conn.busy = false;
+      });
+      void (async () => {
+        try {
+          const body = await readBody(req);
+          if (!body) {
+            const payload = JSON.stringify({ __type: 'RequestEntityTooLargeException', message: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` });
+            res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close' });
+            res.end(payload, () => req.socket.destroy()); // the rest of the body is never read
+            return;
+          }
+          const target = req.url ?? '/';
+          const q = target.indexOf('?');
+          const wire = await dispatch(
+            { method: req.method ?? 'GET', host: req.headers.host ?? '', path: q < 0 ? target : target.slice(0, q), query: q < 0 ? '' : target.slice(q + 1), headers: headersOf(req), body },
+            { sourceIPAddress: clientAddress(req.socket.remoteAddress), ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}) },
+          );
+          // a string body: Node sets Content-Length and sends head and body in one write
+          res.writeHead(wire.status, wire.headers);
+          res.end(wire.body);
+        } catch (e) {
+          options.onError?.(e);
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ __type: 'KMSInternalException' }));
         }
-        const target = req.url ?? '/';
-        const q = target.indexOf('?');
-        const wire = await dispatch(
-          { method: req.method ?? 'GET', host: req.headers.host ?? '', path: q < 0 ? target : target.slice(0, q), query: q < 0 ? '' : target.slice(q + 1), headers: headersOf(req), body },
-          { sourceIPAddress: req.socket.remoteAddress ?? 'unknown', ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}) },
-        );
-        // a string body: Node sets Content-Length and sends head and body in one write
-        res.writeHead(wire.status, wire.headers);
-        res.end(wire.body);
-      } catch (e) {
-        options.onError?.(e);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ __type: 'KMSInternalException' }));
+      })();
+    },
+  );
+  server.on('connection', (socket: Socket) => {
+    if (open.size >= maxConnections) {
+      let idle: Socket | undefined;
+      for (const [s, c] of open) if (!c.busy) {
+        idle = s;
+        break;
       }
-    })();
+      if (!idle) {
+        socket.destroy(); // every connection is serving a request: refuse rather than queue
+        return;
+      }
+      open.delete(idle);
+      idle.destroy();
+    }
+    open.set(socket, { busy: false });
+    socket.once('close', () => open.delete(socket));
+    // Node's headersTimeout starts with the first byte: a connection that sends nothing would stay open forever
+    socket.setTimeout(timeouts.headers, () => socket.destroy());
   });
-  server.keepAliveTimeout = 5_000;
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

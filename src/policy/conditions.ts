@@ -44,6 +44,10 @@ const arnMatch: Prepare = (p) => {
 };
 
 function parseIp(s: string): { bits: bigint; width: number } | undefined {
+  // an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, how a dual-stack listener sees an IPv4 client) is that IPv4
+  // address (issue #10.7)
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(s);
+  if (mapped) s = mapped[1]!;
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) {
     const octets = s.split('.').map(Number);
     if (octets.some((o) => o > 255)) return undefined;

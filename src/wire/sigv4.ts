@@ -13,6 +13,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../crypto/constant-time.js';
 import { MacKey } from '../crypto/mac-key.js';
 import { toHex } from '../crypto/random.js';
+import { isRegionName } from '../model/regions.js';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
@@ -50,7 +51,7 @@ const utf8 = new TextEncoder();
 const MAX_SKEW_MS = 5 * 60 * 1000;
 const AUTH = /^\s*AWS4-HMAC-SHA256\s/;
 const SERVICE = 'kms';
-const REGION = /^[a-z0-9-]{1,32}$/;
+const BAD_REGION = 'Credential should be scoped to a valid region.';
 
 /** SHA-256 of a request body or canonical request, hex: the empty-key HMAC engine is a reusable hash state. */
 const digestState = sha256.create();
@@ -171,6 +172,10 @@ export function signature(secret: string, date: string, region: string, toSign: 
 
 const fmt = (ms: number) => amzDate(new Date(ms));
 
+/** `'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.`: the form of AWS's text for Host. */
+const mustBeSigned = (name: string) => `'${name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase())}' must be a 'SignedHeader' in the AWS Authorization.`;
+const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD is not accepted: 'x-amz-content-sha256' must be the SHA-256 of the request body.";
+
 /**
  * Verifies a request's SigV4 signature against `credentials`. Without credentials any signature (or none) is
  * accepted and only the Region of the credential scope is read.
@@ -178,10 +183,12 @@ const fmt = (ms: number) => amzDate(new Date(ms));
 export function verifySignature(req: WireRequest, credentials: Credentials | undefined, now: Date, defaultRegion: string): VerifiedSignature {
   const header = req.headers.authorization;
   if (!credentials) {
-    // any signature: only the access key id and the Region of the credential scope matter
+    // any signature: only the access key id and the Region of the credential scope matter; a Region that is no
+    // Region name is refused as a signed request's would be (issue #10.13: `foo` or `us-east-1-` made a 500)
     const scope = header ? authParam(header, 'Credential').split('/') : [];
     const region = scope[2];
-    return { accessKeyId: scope[0] ?? '', region: region !== undefined && REGION.test(region) ? region : defaultRegion };
+    if (region !== undefined && !isRegionName(region)) throw new InvalidSignatureException(BAD_REGION);
+    return { accessKeyId: scope[0] ?? '', region: region ?? defaultRegion };
   }
   // Texts: kinesalite and real KMS reports (docs/aws-error-texts.md §12)
   if (!header) throw new MissingAuthenticationTokenException('Missing Authentication Token');
@@ -204,18 +211,22 @@ export function verifySignature(req: WireRequest, credentials: Credentials | und
     );
   }
   if (auth.service !== SERVICE) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SERVICE}'.`);
-  if (!REGION.test(auth.region)) throw new InvalidSignatureException('Credential should be scoped to a valid region.');
+  if (!isRegionName(auth.region)) throw new InvalidSignatureException(BAD_REGION); // the model's RegionType
   if (auth.terminator !== 'aws4_request') throw new InvalidSignatureException("Credential should be scoped with a valid terminator: 'aws4_request'.");
+  if (!auth.signedHeaders.includes('host')) throw new InvalidSignatureException(mustBeSigned('host'));
+  // the signature must cover the operation and everything else AWS-specific the request carries: an unsigned
+  // X-Amz-Target let a DescribeKey signature be replayed as ScheduleKeyDeletion (issue #10.4)
+  for (const name in req.headers) {
+    if (name.startsWith('x-amz-') && !auth.signedHeaders.includes(name)) throw new InvalidSignatureException(mustBeSigned(name));
+  }
   const actualHash = sha256Hex(req.body);
   const declared = req.headers['x-amz-content-sha256'];
-  let payloadHash = actualHash;
-  if (declared !== undefined && declared !== 'UNSIGNED-PAYLOAD') {
-    if (declared.toLowerCase() !== actualHash) throw new InvalidSignatureException("The provided 'x-amz-content-sha256' header does not match what was computed.");
-    payloadHash = declared;
-  } else if (declared === 'UNSIGNED-PAYLOAD') {
-    payloadHash = declared;
+  // an unsigned payload would let the body be swapped under a valid signature: KMS requests are small, sign them
+  if (declared === 'UNSIGNED-PAYLOAD') throw new InvalidSignatureException(UNSIGNED_PAYLOAD);
+  if (declared !== undefined && declared.toLowerCase() !== actualHash) {
+    throw new InvalidSignatureException("The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
-  if (!auth.signedHeaders.includes('host')) throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+  const payloadHash = declared ?? actualHash; // the canonical request carries the header as sent
   const scope = `${auth.date}/${auth.region}/${SERVICE}/aws4_request`;
   const expected = signature(credential.secretAccessKey, auth.date, auth.region, stringToSign(req, auth.signedHeaders, dateHeader!, scope, payloadHash));
   if (!equalBytes(utf8.encode(expected), utf8.encode(auth.signature.toLowerCase()))) {

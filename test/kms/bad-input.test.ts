@@ -90,9 +90,10 @@ const CASES: Record<string, Case[]> = {
     ['Description false', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: false }, 'SerializationException', 'FALSE_VALUE can not be converted to a String'],
   ],
   describeKey: [...keyIdCases({}, 'KeyId', true),
-    ['11 grant tokens', { KeyId: k, GrantTokens: Array.from({ length: 11 }, () => 't') }, 'ValidationException',
-      maxLen('grantTokens', `[${Array.from({ length: 11 }, () => 't').join(', ')}]`, 10)],
-    ['an empty grant token', { KeyId: k, GrantTokens: [''] }, 'ValidationException', minLen('grantTokens.1.member', '')],
+    // grant tokens are never echoed (issue #10.9; AWS echoes them: README, Deviations), like sensitive members
+    ['11 grant tokens', { KeyId: k, GrantTokens: Array.from({ length: 11 }, () => 't') }, 'ValidationException', maxLen('grantTokens', null, 10)],
+    ['an empty grant token', { KeyId: k, GrantTokens: [''] }, 'ValidationException', minLen('grantTokens.1.member', null)],
+    ['a grant token over 8192 characters', { KeyId: k, GrantTokens: ['AQpA' + 'x'.repeat(8189)] }, 'ValidationException', maxLen('grantTokens.1.member', null, 8192)],
   ],
   listKeys: [
     ['Limit 0', { Limit: 0 }, 'ValidationException', `${V1}Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`],

@@ -3,7 +3,7 @@
 import { KMSClient, CreateKeyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { describe, expect, it, vi } from 'vitest';
 import { createSdkRequestHandler, HmacKms, type AuditEvent } from '../../src/index.js';
-import { WORLD } from '../../src/kms.js';
+import { worldOf } from '../../src/kms.js';
 import { arnOf, bytes, expectKmsError, fixture, IDS, MATERIAL, observe, testKms, T0 } from '../helpers/kms.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -167,7 +167,7 @@ describe('#10.6 grant tokens: unique per request, interchangeable, forgotten wit
     const [first, second, last] = [...tokens].filter((_, i, all) => i === 0 || i === 1 || i === all.length - 1);
     await alice.generateMac({ KeyId: IDS.k256, ...mac, GrantTokens: [first!, last!] });
     // the world keeps no list of tokens: none of the 200 is stored anywhere in it
-    const stored = strings(kms[WORLD]);
+    const stored = strings(worldOf(kms));
     expect([...tokens].filter((t) => stored.has(t))).toEqual([]);
     await alice.retireGrant({ GrantToken: second! });
     for (const t of [first!, last!]) {
@@ -194,8 +194,8 @@ describe('#10.6 grant tokens: unique per request, interchangeable, forgotten wit
     clock.advance(8 * 86_400_000);
     await expectKmsError(kms.describeKey({ KeyId: IDS.k256, GrantTokens: [doomed.GrantToken!] }), 'InvalidGrantTokenException', 'The request was rejected because the specified grant token is not valid.');
     // the deleted key's grant is gone from every index
-    expect(kms[WORLD].grants.has(doomed.GrantId!)).toBe(false);
-    expect(kms[WORLD].retirable.size).toBe(0);
+    expect(worldOf(kms).grants.has(doomed.GrantId!)).toBe(false);
+    expect(worldOf(kms).retirable.size).toBe(0);
   });
 
   it('a token from another world is refused', async () => {
@@ -205,6 +205,20 @@ describe('#10.6 grant tokens: unique per request, interchangeable, forgotten wit
     await two.kms.createGrant({ KeyId: IDS.k256, GranteePrincipal: ALICE, Operations: ['GenerateMac'] });
     const g = await one.kms.createGrant({ KeyId: IDS.k256, GranteePrincipal: ALICE, Operations: ['GenerateMac'] });
     await expectKmsError(two.kms.describeKey({ KeyId: IDS.k256, GrantTokens: [g.GrantToken!] }), 'InvalidGrantTokenException', 'The request was rejected because the specified grant token is not valid.');
+  });
+});
+
+describe('#10.9 no secret-bearing member is echoed in an error or an audit record', () => {
+  it('eleven real grant tokens: neither the ValidationException nor its audit record shows one', async () => {
+    const { kms, audit } = await fixture();
+    const { GrantToken } = await kms.createGrant({ KeyId: IDS.k256, GranteePrincipal: ALICE, Operations: ['GenerateMac'] });
+    const tooMany = Array.from({ length: 11 }, () => GrantToken!);
+    const e = await expectKmsError(kms.generateMac({ KeyId: IDS.k256, ...mac, GrantTokens: tooMany }), 'ValidationException',
+      "1 validation error detected: Value at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10");
+    const long = [GrantToken! + 'x'.repeat(8192)];
+    const e2 = await kms.retireGrant({ GrantToken: long[0] }).catch((x: Error) => x);
+    const seen = JSON.stringify([e.message, (e2 as Error).message, audit]);
+    expect(seen).not.toContain(GrantToken!.slice(4, 40));
   });
 });
 
@@ -239,7 +253,7 @@ describe('#10.10 a throwing random source leaves nothing half-made', () => {
       const { kms } = await fixture({ random: source.random });
       await setup?.(kms);
       const before = await observeAll(kms);
-      const tokenKey = kms[WORLD].tokenKey;
+      const tokenKey = worldOf(kms).tokenKey;
       source.arm(failAt);
       const outcome = await call(kms).then(() => 'ok', (e: Error) => e.message);
       source.disarm();
@@ -247,7 +261,7 @@ describe('#10.10 a throwing random source leaves nothing half-made', () => {
       failures++;
       expect(outcome).toBe('entropy exhausted');
       expect(await observeAll(kms), `state after a failure at draw ${failAt}`).toEqual(before);
-      expect(kms[WORLD].tokenKey, 'the token key is set only with a grant').toBe(tokenKey);
+      expect(worldOf(kms).tokenKey, 'the token key is set only with a grant').toBe(tokenKey);
     }
     expect(failures, 'the call draws randomness').toBeGreaterThan(0);
   });
@@ -267,7 +281,7 @@ describe('#10.11 ReplicateKey omits ReplicaTags when no tags were given (recorde
 describe('#10.16 read-only and failed calls create no state', () => {
   it('naming a Region or an account leaves no record of it', async () => {
     const { kms } = await fixture();
-    const accounts = () => [...kms[WORLD].accounts].map(([a, regions]) => [a, [...regions.keys()]]);
+    const accounts = () => [...worldOf(kms).accounts].map(([a, regions]) => [a, [...regions.keys()]]);
     const before = accounts();
     for (let i = 0; i < 50; i++) {
       const region = `ap-test-${i + 1}`;

@@ -58,6 +58,8 @@ const ROWS: Row[] = [
   // Binary, IP
   ['BinaryEquals', 'QUJD', 'QUJD', true],
   ['IpAddress', '203.0.113.0/24', '203.0.113.7', true],
+  ['IpAddress', '127.0.0.0/8', '::ffff:127.0.0.1', true], // an IPv4 client of a dual-stack listener (issue #10.7)
+  ['NotIpAddress', '127.0.0.0/8', '::FFFF:127.0.0.1', false],
   ['IpAddress', '203.0.113.0/24', '203.0.114.7', false],
   ['IpAddress', '203.0.113.7', '203.0.113.7', true], // no prefix: /32
   ['IpAddress', '2001:db8::/32', '2001:db8:0:0:0:0:0:1', true],

@@ -34,13 +34,17 @@ interface Raw {
 }
 
 /** A request as the AWS SDK would sign it (optionally without x-amz-content-sha256, as the AWS CLI sends it). */
-async function signed(body: string, target = 'ListKeys', opts: { accessKeyId?: string; secret?: string; region?: string; at?: Date; contentSha?: boolean } = {}): Promise<Raw> {
+async function signed(
+  body: string,
+  target = 'ListKeys',
+  opts: { accessKeyId?: string; secret?: string; region?: string; at?: Date; contentSha?: boolean | 'UNSIGNED-PAYLOAD'; unsignable?: string[] } = {},
+): Promise<Raw> {
   const signer = new SignatureV4({
     service: 'kms',
     region: opts.region ?? 'us-east-1',
     credentials: { accessKeyId: opts.accessKeyId ?? 'AKIDEXAMPLE', secretAccessKey: opts.secret ?? CREDENTIALS.AKIDEXAMPLE.secretAccessKey },
     sha256: Sha256 as never,
-    applyChecksum: opts.contentSha ?? true,
+    applyChecksum: opts.contentSha !== false,
   });
   const headers: Record<string, string> = {
     host: HOST,
@@ -48,10 +52,11 @@ async function signed(body: string, target = 'ListKeys', opts: { accessKeyId?: s
     'x-amz-target': `TrentService.${target}`,
     'content-length': String(Buffer.byteLength(body)),
   };
-  if (opts.contentSha ?? true) headers['x-amz-content-sha256'] = createHash('sha256').update(body).digest('hex');
+  if (opts.contentSha === 'UNSIGNED-PAYLOAD') headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  else if (opts.contentSha ?? true) headers['x-amz-content-sha256'] = createHash('sha256').update(body).digest('hex');
   const req = await signer.sign(
     { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 4599, path: '/', query: {}, headers, body },
-    { signingDate: opts.at ?? T0 },
+    { signingDate: opts.at ?? T0, ...(opts.unsignable ? { unsignableHeaders: new Set(opts.unsignable) } : {}) },
   );
   return { method: 'POST', headers: req.headers as Record<string, string>, body };
 }
@@ -130,6 +135,23 @@ describe('SigV4', () => {
       const r = await signed('{}');
       return { ...r, headers: { ...r.headers, authorization: r.headers.authorization!.replace('/20260101/', '/20251231/') } };
     }, 'InvalidSignatureException', "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20251231' != '20260101', from '20260101T000000Z'."],
+    // issue #10.4: a signature must cover the operation and the body
+    ['a DescribeKey signature replayed as ScheduleKeyDeletion (X-Amz-Target left unsigned)', async () => {
+      const r = await signed('{"KeyId":"11111111-1111-4111-8111-111111111111"}', 'DescribeKey', { unsignable: ['x-amz-target'] });
+      expect(r.headers.authorization).not.toContain('x-amz-target');
+      return { ...r, headers: { ...r.headers, 'x-amz-target': 'TrentService.ScheduleKeyDeletion' } };
+    }, 'InvalidSignatureException', "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."],
+    ['any other x-amz-* header left unsigned', async () => {
+      const r = await signed('{}', 'ListKeys');
+      return { ...r, headers: { ...r.headers, 'x-amz-security-token': 'injected' } };
+    }, 'InvalidSignatureException', "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization."],
+    ['UNSIGNED-PAYLOAD with the body swapped', async () => ({ ...(await signed('{"Limit":5}', 'ListKeys', { contentSha: 'UNSIGNED-PAYLOAD' })), body: '{"Limit":6}' }),
+      'InvalidSignatureException', "UNSIGNED-PAYLOAD is not accepted: 'x-amz-content-sha256' must be the SHA-256 of the request body."],
+    // issue #10.13: a scope Region that is no Region name is a 400, not a 500
+    ...['foo', 'us-east-1-', 'US-EAST-1'].map((region) => [`the scope Region ${region}`, async () => {
+      const r = await signed('{}');
+      return { ...r, headers: { ...r.headers, authorization: r.headers.authorization!.replace('/us-east-1/', `/${region}/`) } };
+    }, 'InvalidSignatureException', 'Credential should be scoped to a valid region.'] as [string, () => Promise<Raw>, string, string]),
     ['no X-Amz-Date', async () => {
       const r = await signed('{}');
       const { 'x-amz-date': _d, ...headers } = r.headers;
@@ -183,6 +205,14 @@ describe('SigV4', () => {
     const handle = createFetchHandler(kms);
     const res = await handle(new Request(`http://${HOST}/`, { method: 'POST', body: '{"KeySpec":"HMAC_256","KeyUsage":"GENERATE_VERIFY_MAC"}', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.CreateKey' } }));
     expect(res.status).toBe(200);
+  });
+
+  it('without credentials, a scope Region that is no Region name is a 400 too', async () => {
+    const handle = createFetchHandler(new HmacKms({ clock: () => T0 }));
+    for (const region of ['foo', 'us-east-1-']) {
+      const res = await handle(new Request(`http://${HOST}/`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys', authorization: `AWS4-HMAC-SHA256 Credential=AKID/20260101/${region}/kms/aws4_request, SignedHeaders=host, Signature=00` } }));
+      expect(await errorOf(res)).toEqual({ status: 400, type: 'InvalidSignatureException', message: 'Credential should be scoped to a valid region.' });
+    }
   });
 
   it('a credentials table that names no valid principal is a programming error', () => {

@@ -7,8 +7,6 @@
  * between SDK releases. Rather than imitating them, `fromKmsClient` takes the command classes from the caller, who
  * imports them from `@aws-sdk/client-kms` anyway.
  */
-import { JOSENotSupported } from './errors.js';
-
 export type MacAlgorithmSpec = 'HMAC_SHA_224' | 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512';
 /** The JWS algorithms a KMS HMAC key can make (RFC 7518 §3.2). HMAC_224 keys have none. */
 export type JwsHmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
@@ -157,7 +155,7 @@ export async function describeMacKey(
   if (!meta || typeof meta.Arn !== 'string') throw new Error(`${helper}: DescribeKey answered without a key ARN`);
   const own = meta.KeySpec === undefined ? undefined : MAC_ALGORITHM_OF_SPEC[meta.KeySpec];
   if (own === undefined || (meta.KeyUsage !== undefined && meta.KeyUsage !== 'GENERATE_VERIFY_MAC')) {
-    throw new JOSENotSupported(`${helper}: ${meta.Arn} is not an HMAC key (KeySpec ${meta.KeySpec}, KeyUsage ${meta.KeyUsage})`);
+    throw new TypeError(`${helper}: ${meta.Arn} is not an HMAC key (KeySpec ${meta.KeySpec}, KeyUsage ${meta.KeyUsage})`);
   }
   // a MacAlgorithm given with an alias or key id is passed on; KMS refuses it when it is not the key's own
   return { arn: meta.Arn, macAlgorithm: macAlgorithm ?? own };

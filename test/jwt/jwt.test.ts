@@ -129,6 +129,19 @@ describe('signJwt', () => {
     expect(calls(audit)).toEqual([]);
   });
 
+  it('a key that is not an HMAC key (as AWS describes a SYMMETRIC_DEFAULT key): a TypeError naming it, before GenerateMac', async () => {
+    const generated: unknown[] = [];
+    const aws: MacKms = {
+      describeKey: async () => ({ KeyMetadata: { Arn: 'arn:aws:kms:us-east-1:111122223333:key/enc', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' } }),
+      generateMac: async (input) => (generated.push(input), {}),
+      verifyMac: async () => ({}),
+    };
+    const e = await caught(signJwt(aws, { KeyId: 'alias/enc', clock }));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe('signJwt: arn:aws:kms:us-east-1:111122223333:key/enc is not an HMAC key (KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT)');
+    expect(generated).toEqual([]);
+  });
+
   it('KMS errors reach the caller unchanged (DisabledException, NotFoundException, AccessDeniedException)', async () => {
     const { kms } = await fixture();
     expect(await caught(signJwt(kms, { KeyId: IDS.disabled, clock }))).toBeInstanceOf(DisabledException);

@@ -24,6 +24,17 @@ export default defineConfig([
     external: ['hmac-kms'],
   },
   {
+    // hmac-kms/jwt: isomorphic like the core, its own entry (the core bundle does not grow); it imports the core only
+    // as the package itself, never bundled a second time
+    entry: { 'jwt/index': 'src/jwt/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    target: 'es2022',
+    platform: 'neutral',
+    treeshake: true,
+    external: ['hmac-kms'],
+  },
+  {
     // the command line (ESM, like the bin entry)
     entry: { cli: 'src/node/cli.ts' },
     format: ['esm'],

@@ -1,8 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string) => new URL(`./src/${path}`, import.meta.url).pathname;
+
 export default defineConfig({
-  // src/node imports the core as 'hmac-kms' (as the published package does); tests run it from source
-  resolve: { alias: { 'hmac-kms': new URL('./src/index.ts', import.meta.url).pathname } },
+  // the package's own entries run from source: src/node imports the core as 'hmac-kms' (as the published package
+  // does), and README examples import 'hmac-kms/jwt' and 'hmac-kms/node'. Exact matches, so that one entry never
+  // resolves as a path under another.
+  resolve: {
+    alias: [
+      { find: /^hmac-kms$/, replacement: src('index.ts') },
+      { find: /^hmac-kms\/node$/, replacement: src('node/index.ts') },
+      { find: /^hmac-kms\/jwt$/, replacement: src('jwt/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

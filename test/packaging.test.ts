@@ -1,5 +1,6 @@
 // Packaging gates: publint and arethetypeswrong clean, the tarball holds what users need and nothing else, and the
 // core stays within its size budget (esbuild, minified + gzip): 40 KB for everything `hmac-kms` exports.
+// `hmac-kms/jwt` is its own entry with its own budget, and bundles nothing of the core.
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const bin = (name: string) => `${ROOT}node_modules/.bin/${name}`;
 const BUDGET_GZIP = 40 * 1024;
+const JWT_BUDGET_GZIP = 8 * 1024;
 
 describe('packaging gates', () => {
   it('publint: clean', async () => {
@@ -18,12 +20,12 @@ describe('packaging gates', () => {
     expect(stdout).toContain('All good!');
   }, 60_000);
 
-  it('@arethetypeswrong/cli --pack: no problems for hmac-kms and hmac-kms/node', async () => {
+  it('@arethetypeswrong/cli --pack: no problems for hmac-kms, hmac-kms/jwt and hmac-kms/node', async () => {
     const { stdout } = await run(bin('attw'), ['--pack', '--format', 'json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string }) => e);
     const report = JSON.parse(stdout);
     expect(report.analysis.problems).toEqual([]);
     expect(report.problems).toEqual({});
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './node', './package.json']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './jwt', './node', './package.json']);
   }, 120_000);
 
   it('npm pack: the built package, README, LICENSE, package.json; no sources, tests, vectors, vendor files or maps', async () => {
@@ -37,6 +39,10 @@ describe('packaging gates', () => {
       'dist/index.d.cts',
       'dist/index.d.ts',
       'dist/index.js',
+      'dist/jwt/index.cjs',
+      'dist/jwt/index.d.cts',
+      'dist/jwt/index.d.ts',
+      'dist/jwt/index.js',
       'dist/node/index.cjs',
       'dist/node/index.d.cts',
       'dist/node/index.d.ts',
@@ -61,5 +67,18 @@ describe('packaging gates', () => {
     // nothing of Node in a browser bundle of the core
     const whole = await build({ stdin: { contents: "export * from 'hmac-kms';", resolveDir: ROOT, loader: 'js' }, bundle: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent' });
     expect(whole.outputFiles[0]!.text).not.toMatch(/from ["']node:|require\(["']node:/);
+  }, 60_000);
+
+  it(`hmac-kms/jwt alone: within ${JWT_BUDGET_GZIP / 1024} KB, none of the core, nothing of Node`, async () => {
+    const result = await build({
+      stdin: { contents: "export * from 'hmac-kms/jwt';", resolveDir: ROOT, loader: 'js' },
+      bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent', metafile: true,
+    });
+    const bytes = result.outputFiles[0]!.contents;
+    const gzip = gzipSync(bytes, { level: 9 }).length;
+    console.log(`bundle size (bytes): export * from 'hmac-kms/jwt': ${bytes.length} minified, ${gzip} gzip`);
+    expect(gzip).toBeLessThanOrEqual(JWT_BUDGET_GZIP);
+    // the only input is the built entry itself: no dist/index.js (the core), no @noble, no node:
+    expect(Object.keys(result.metafile!.inputs).filter((f) => !f.startsWith('<stdin>'))).toEqual(['dist/jwt/index.js']);
   }, 60_000);
 });

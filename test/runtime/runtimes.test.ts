@@ -3,7 +3,7 @@
 // Bun, Deno, Cloudflare workerd (miniflare, no nodejs_compat, the real AWS SDK calling the Worker) and headless
 // Chromium (Debian's /usr/bin/chromium driven by playwright-core). A runtime that cannot start fails its test, saying
 // why: no silent skips. Versions: see package.json devDependencies and README "Supported runtimes".
-import { KMSClient, CreateKeyCommand, GenerateMacCommand, VerifyMacCommand, DisableKeyCommand, DisabledException } from '@aws-sdk/client-kms';
+import { KMSClient, CreateKeyCommand, DescribeKeyCommand, GenerateMacCommand, VerifyMacCommand, DisableKeyCommand, DisabledException } from '@aws-sdk/client-kms';
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromKmsClient, signJwt, verifyJwt } from '../../src/jwt/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -34,15 +35,17 @@ function pickVector() {
 }
 
 const RUN_ESM = `import * as lib from 'hmac-kms';
+import * as jwt from 'hmac-kms/jwt';
 import smoke from './smoke.mjs';
 import vector from './vector.mjs';
-const results = await smoke(lib, { vector });
+const results = await smoke(lib, { vector, jwt });
 console.log('SMOKE_RESULTS ' + JSON.stringify(results));
 `;
 const RUN_CJS = `const lib = require('hmac-kms');
+const jwt = require('hmac-kms/jwt');
 import('./smoke.mjs').then(async ({ default: smoke }) => {
   const { default: vector } = await import('./vector.mjs');
-  const results = await smoke(lib, { vector });
+  const results = await smoke(lib, { vector, jwt });
   console.log('SMOKE_RESULTS ' + JSON.stringify(results));
 });
 `;
@@ -70,7 +73,8 @@ function expectAllPassed(runtime: string, results: Result[]): void {
   const failed = results.filter((r) => r.ok === false);
   expect(failed, `${runtime}: ${failed.map((f) => `${f.name}\n${f.error}`).join('\n')}`).toEqual([]);
   const ran = results.filter((r) => r.ok);
-  expect(ran.length, `${runtime} ran the checks`).toBeGreaterThanOrEqual(6);
+  expect(ran.length, `${runtime} ran the checks`).toBeGreaterThanOrEqual(7);
+  expect(ran.map((r) => r.name), `${runtime} ran the hmac-kms/jwt check`).toContainEqual(expect.stringMatching(/^hmac-kms\/jwt: /));
   for (const s of results.filter((r) => r.skipped)) console.log(`${runtime}: skipped "${s.name}": ${s.skipped}`);
 }
 
@@ -87,11 +91,11 @@ async function spawnRunner(command: string, args: string[]): Promise<Result[]> {
 const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
 
 describe('the smoke suite in every runtime', () => {
-  it(`Node ${process.version} ESM (import 'hmac-kms')`, async () => {
+  it(`Node ${process.version} ESM (import 'hmac-kms', 'hmac-kms/jwt')`, async () => {
     expectAllPassed('node-esm', await spawnRunner(process.execPath, ['run.mjs']));
   });
 
-  it(`Node ${process.version} CJS (require('hmac-kms'))`, async () => {
+  it(`Node ${process.version} CJS (require('hmac-kms'), require('hmac-kms/jwt'))`, async () => {
     expectAllPassed('node-cjs', await spawnRunner(process.execPath, ['run.cjs']));
   });
 
@@ -112,13 +116,14 @@ describe('the smoke suite in every runtime', () => {
     writeFileSync(
       join(fixture, 'worker.mjs'),
       `import * as lib from 'hmac-kms';
+import * as jwt from 'hmac-kms/jwt';
 import smoke from './smoke.mjs';
 import vector from './vector.mjs';
 const kms = new lib.HmacKms();
 const handle = lib.createFetchHandler(kms, { credentials: { AKIDWORKER: { secretAccessKey: 'worker-secret', principal: 'arn:aws:iam::111122223333:root' } } });
 export default {
   async fetch(request) {
-    if (new URL(request.url).pathname === '/__smoke') return Response.json(await smoke(lib, { vector }));
+    if (new URL(request.url).pathname === '/__smoke') return Response.json(await smoke(lib, { vector, jwt }));
     return handle(request);
   },
 };
@@ -148,6 +153,11 @@ export default {
       await client.send(new DisableKeyCommand({ KeyId: KeyMetadata!.KeyId }));
       const e = await client.send(new GenerateMacCommand({ KeyId: KeyMetadata!.KeyId, Message: new TextEncoder().encode('edge'), MacAlgorithm: 'HMAC_SHA_512' })).catch((err: unknown) => err);
       expect(e).toBeInstanceOf(DisabledException);
+      // hmac-kms/jwt on this side, through the SDK, against the Worker
+      const viaSdk = fromKmsClient(client, { GenerateMacCommand, VerifyMacCommand, DescribeKeyCommand });
+      const { KeyMetadata: jwtKey } = await client.send(new CreateKeyCommand({ KeySpec: 'HMAC_384', KeyUsage: 'GENERATE_VERIFY_MAC' }));
+      const token = await signJwt(viaSdk, { KeyId: jwtKey!.KeyId!, payload: { sub: 'edge' }, expiresIn: 60 });
+      expect((await verifyJwt(viaSdk, token, { KeyId: jwtKey!.Arn!, subject: 'edge' })).KeyId).toBe(jwtKey!.Arn);
     } finally {
       await mf.dispose();
     }
@@ -160,12 +170,13 @@ export default {
       // a static server for the package as a browser sees it: the ESM build and its dependencies, through an import map
       const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
       const page = `<!doctype html><meta charset="utf-8"><title>hmac-kms smoke</title>
-<script type="importmap">{"imports":{"hmac-kms":"/dist/index.js","@noble/hashes/":"/node_modules/@noble/hashes/","@noble/ciphers/":"/node_modules/@noble/ciphers/"}}</script>
+<script type="importmap">{"imports":{"hmac-kms":"/dist/index.js","hmac-kms/jwt":"/dist/jwt/index.js","@noble/hashes/":"/node_modules/@noble/hashes/","@noble/ciphers/":"/node_modules/@noble/ciphers/"}}</script>
 <script type="module">
 import * as lib from 'hmac-kms';
+import * as jwt from 'hmac-kms/jwt';
 import smoke from '/__fixture/smoke.mjs';
 import vector from '/__fixture/vector.mjs';
-smoke(lib, { vector }).then((r) => { window.smokeResults = r; }, (e) => { window.smokeResults = [{ name: 'page', ok: false, error: String(e && e.stack || e) }]; });
+smoke(lib, { vector, jwt }).then((r) => { window.smokeResults = r; }, (e) => { window.smokeResults = [{ name: 'page', ok: false, error: String(e && e.stack || e) }]; });
 </script>`;
       server = createServer((req, res) => {
         const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);

@@ -1,7 +1,8 @@
 // The conformance smoke suite every runtime runs (Node ESM and CJS, Bun, Deno, workerd, Chromium). The library is
 // passed in, as jose's tap/ suite does, so this file imports nothing and uses only web-standard APIs.
 //
-//   const results = await smoke(lib, { vector }); // vector: a Wycheproof HMAC-SHA-256 case with a 32-byte key
+//   const results = await smoke(lib, { vector, jwt }); // vector: a Wycheproof HMAC-SHA-256 case with a 32-byte key;
+//                                                     // jwt: the hmac-kms/jwt entry
 //   results: [{ name, ok: true } | { name, ok: false, error } | { name, skipped: reason }]
 
 const hexToBytes = (hex) => new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
@@ -47,7 +48,7 @@ async function sigv4(request, { accessKeyId, secret, region, date }) {
   return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
 }
 
-export default async function smoke(lib, { vector }) {
+export default async function smoke(lib, { vector, jwt }) {
   const results = [];
   const check = async (name, fn) => {
     try {
@@ -146,6 +147,43 @@ export default async function smoke(lib, { vector }) {
     equal(tampered.status, 400, 'status of a tampered request');
     equal(JSON.parse(new TextDecoder().decode(await tampered.arrayBuffer())).__type, 'InvalidSignatureException', 'a tampered body');
   });
+
+  const JWT_CHECK = 'hmac-kms/jwt: signJwt and verifyJwt (MAC checked with Web Crypto; tampered and expired tokens refused), deriveKey';
+  if (!jwt) {
+    results.push({ name: JWT_CHECK, ok: false, error: 'the runner did not pass the hmac-kms/jwt entry' });
+  } else {
+    await check(JWT_CHECK, async () => {
+      const kms = new HmacKms();
+      const { KeyMetadata } = await kms.seedKey({ KeySpec: 'HMAC_256', KeyMaterial: hexToBytes(vector.key), KeyId: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9' });
+      await kms.createAlias({ AliasName: 'alias/sessions', TargetKeyId: KeyMetadata.KeyId });
+      const now = new Date('2026-01-01T00:00:00Z');
+      const token = await jwt.signJwt(kms, { KeyId: 'alias/sessions', payload: { sub: 'user-42' }, expiresIn: 300, clock: () => now });
+      const [h, p, s] = token.split('.');
+      const fromB64url = (t) => Uint8Array.from(atob(t.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+      const key = await crypto.subtle.importKey('raw', hexToBytes(vector.key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+      assert(await crypto.subtle.verify('HMAC', key, fromB64url(s), utf8(`${h}.${p}`)), 'Web Crypto verifies the MAC of the token');
+      const header = JSON.parse(new TextDecoder().decode(fromB64url(h)));
+      equal(JSON.stringify(header), JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: KeyMetadata.Arn }), 'protected header');
+      const { payload, KeyId } = await jwt.verifyJwt(kms, token, { KeyId: 'alias/sessions', currentDate: now, subject: 'user-42' });
+      equal(JSON.stringify(payload), JSON.stringify({ sub: 'user-42', iat: 1767225600, exp: 1767225900 }), 'payload');
+      equal(KeyId, KeyMetadata.Arn, 'verified by the key ARN');
+      const forged = `${h}.${btoa(JSON.stringify({ sub: 'admin', iat: 1767225600 })).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}.${s}`;
+      await rejects(jwt.verifyJwt(kms, forged, { KeyId: 'alias/sessions', currentDate: now }), (e) => {
+        assert(e instanceof jwt.JWSSignatureVerificationFailed, 'a tampered token: JWSSignatureVerificationFailed');
+        equal(e.code, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'code');
+        assert(e.cause instanceof lib.KMSInvalidMacException, 'the cause is the core KMSInvalidMacException');
+      });
+      await rejects(jwt.verifyJwt(kms, token, { KeyId: 'alias/sessions', currentDate: new Date(now.getTime() + 300_000) }), (e) => {
+        equal(e.code, 'ERR_JWT_EXPIRED', 'an expired token');
+      });
+      // SP 800-108 counter mode: two blocks of HMAC-SHA-256 over [i]_32 || label || 0x00 || context || [L]_32
+      const derived = await jwt.deriveKey(kms, { KeyId: 'alias/sessions', label: 'payments', context: 'tenant-7', length: 40 });
+      const fixed = [...utf8('payments'), 0, ...utf8('tenant-7'), 0, 0, 1, 64];
+      const blocks = [];
+      for (const i of [1, 2]) blocks.push(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new Uint8Array([0, 0, 0, i, ...fixed]))));
+      equal(bytesToHex(derived), bytesToHex(new Uint8Array(blocks.slice(0, 40))), 'deriveKey');
+    });
+  }
 
   return results;
 }

@@ -2,7 +2,7 @@
 import { encodeBase64url } from './base64url.js';
 import { checkPayloadTypes, durationSeconds, epochSeconds, isPlainObject, type JwtPayload } from './claims.js';
 import { JOSENotSupported } from './errors.js';
-import { checkGrantTokens, checkKeyId, describeMacKey, errorName, isAliasName, isMacAlgorithm, JWS_ALGORITHM_OF, requireMethods, type GenerateMacOutput, type MacAlgorithmSpec, type MacKms } from './kms-port.js';
+import { checkGrantTokens, checkKeyId, describeMacKey, errorName, isAliasName, isKeyArn, isMacAlgorithm, JWS_ALGORITHM_OF, requireMethods, type GenerateMacOutput, type MacAlgorithmSpec, type MacKey, type MacKms } from './kms-port.js';
 
 /** GenerateMac's `Message` is at most 4,096 bytes (KMS API Reference, GenerateMac, Message: "Length Constraints"). */
 export const MAX_SIGNING_INPUT_BYTES = 4096;
@@ -17,8 +17,8 @@ export interface SignJwtInput {
   /** Extra protected header members (`typ`, default `JWT`, may be replaced). `alg`, `kid`, `crit` and `b64` are set here. */
   header?: Record<string, unknown>;
   /**
-   * The key's MAC algorithm. Given together with a key ARN as `KeyId`, signJwt calls only GenerateMac; otherwise it
-   * first calls DescribeKey for the key ARN (the token's `kid`) and spec (its `alg`).
+   * The key's MAC algorithm. Given together with a key ARN as `KeyId`, signJwt calls only GenerateMac; otherwise the
+   * first token of a client and KeyId calls DescribeKey first, for the key ARN (the token's `kid`) and spec (its `alg`).
    */
   MacAlgorithm?: MacAlgorithmSpec;
   GrantTokens?: string[];
@@ -49,7 +49,8 @@ function jsonPart(value: unknown, what: string): string {
 /**
  * Signs a JWT with a KMS HMAC key. The header is `{ alg, typ: 'JWT', kid: <key ARN>, ...header }` with `alg` HS256,
  * HS384 or HS512 from the key spec (an HMAC_224 key has no JWA algorithm: JOSENotSupported). The signing input goes to
- * KMS in one GenerateMac call (refused before any call when it exceeds 4,096 bytes); the KMS error of a refused call
+ * KMS in one GenerateMac call (refused before any call when it exceeds 4,096 bytes), after one DescribeKey the first
+ * time a client signs with a KeyId (the kid must be known before the MAC); the KMS error of a refused call
  * (AccessDeniedException, DisabledException, NotFoundException, ...) reaches the caller unchanged.
  *
  * @example
@@ -93,24 +94,47 @@ export async function signJwt(kms: Pick<MacKms, 'generateMac' | 'describeKey'>, 
   if (shortest > MAX_SIGNING_INPUT_BYTES) throw tooLong(shortest);
 
   // The kid is in the MACed header, so the key ARN must be known before GenerateMac: DescribeKey gives it (and the
-  // spec). GenerateMac then runs on the caller's KeyId (so kms:RequestAlias conditions see the alias) and must answer
-  // with that same ARN; if an alias moved to another key in between, signing starts over once.
+  // spec), once per client and KeyId — after that, GenerateMac is the only call. GenerateMac runs on the caller's
+  // KeyId (so kms:RequestAlias conditions see the alias) and must answer with that same ARN; when it does not (an
+  // alias moved since), or refuses the algorithm (it moved to a key of another spec), the key is looked up again and
+  // signing starts over once.
+  const known = keysOf(client);
   for (let attempt = 1; ; attempt++) {
-    const key = await describeMacKey('signJwt', client, KeyId, MacAlgorithm, GrantTokens);
-    const alg = JWS_ALGORITHM_OF[key.macAlgorithm];
+    let key = MacAlgorithm !== undefined && isKeyArn(KeyId) ? { arn: KeyId, macAlgorithm: MacAlgorithm } : known.get(KeyId);
+    const cached = key !== undefined;
+    if (!key) {
+      key = await describeMacKey('signJwt', client, KeyId, undefined, GrantTokens);
+      remember(known, KeyId, key);
+    }
+    const macAlgorithm = MacAlgorithm ?? key.macAlgorithm;
+    const alg = JWS_ALGORITHM_OF[macAlgorithm];
     if (alg === undefined) throw new JOSENotSupported(`signJwt: ${key.arn} is an HMAC_224 key; JWS has no HMAC-SHA-224 algorithm (JWA defines HS256, HS384 and HS512)`);
     const signingInput = `${headerPart(alg, key.arn)}.${payloadPart}`;
     if (signingInput.length > MAX_SIGNING_INPUT_BYTES) throw tooLong(signingInput.length);
     let out: GenerateMacOutput;
     try {
-      out = await client.generateMac({ KeyId, Message: ascii(signingInput), MacAlgorithm: key.macAlgorithm, ...(GrantTokens ? { GrantTokens } : {}) });
+      out = await client.generateMac({ KeyId, Message: ascii(signingInput), MacAlgorithm: macAlgorithm, ...(GrantTokens ? { GrantTokens } : {}) });
     } catch (e) {
       // an alias moved to a key of another spec: its algorithm is refused (InvalidKeyUsageException); start over once
-      if (attempt === 1 && isAliasName(KeyId) && errorName(e) === 'InvalidKeyUsageException') continue;
+      known.delete(KeyId);
+      if (attempt === 1 && (cached || isAliasName(KeyId)) && errorName(e) === 'InvalidKeyUsageException') continue;
       throw e;
     }
     if (!(out.Mac instanceof Uint8Array) || typeof out.KeyId !== 'string') throw new Error('signJwt: GenerateMac answered without Mac and KeyId');
     if (out.KeyId === key.arn) return `${signingInput}.${encodeBase64url(out.Mac)}`;
+    known.delete(KeyId);
     if (attempt === 2) throw new Error(`signJwt: ${KeyId} named ${key.arn} for DescribeKey but ${out.KeyId} for GenerateMac, twice; is the alias being updated?`);
   }
+}
+
+/** What DescribeKey said of each KeyId, per client (a WeakMap: nothing outlives the client), at most 256 entries. */
+const described = new WeakMap<object, Map<string, MacKey>>();
+function keysOf(client: object): Map<string, MacKey> {
+  let known = described.get(client);
+  if (!known) described.set(client, (known = new Map()));
+  return known;
+}
+function remember(known: Map<string, MacKey>, keyId: string, key: MacKey): void {
+  if (known.size >= 256) known.delete(known.keys().next().value!);
+  known.set(keyId, key);
 }

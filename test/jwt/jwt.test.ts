@@ -100,7 +100,29 @@ describe('signJwt', () => {
     audit.length = 0;
     const over = await caught(signJwt(kms, { KeyId: IDS.k256, payload: payloadFor(4097), clock }));
     expect(over.message).toBe('signJwt: the JWS signing input is 4097 bytes; GenerateMac takes a message of at most 4096 bytes');
-    expect(calls(audit)).toEqual(['DescribeKey']); // the kid (the ARN) made it too long: known only after DescribeKey
+    expect(calls(audit)).toEqual([]); // the kid (the ARN) made it too long: known since the first token of this client
+    const fresh = await caught(signJwt({ describeKey: (i) => kms.describeKey(i), generateMac: (i) => kms.generateMac(i) }, { KeyId: IDS.k256, payload: payloadFor(4097), clock }));
+    expect(fresh.message).toBe('signJwt: the JWS signing input is 4097 bytes; GenerateMac takes a message of at most 4096 bytes');
+    expect(calls(audit)).toEqual(['DescribeKey']); // a new client: known only after DescribeKey
+  });
+
+  it('after the first token of a client and KeyId, GenerateMac is the only call; an alias swap is noticed', async () => {
+    const { kms, audit } = await fixture();
+    await signJwt(kms, { KeyId: 'alias/fixture', clock });
+    audit.length = 0;
+    for (let i = 0; i < 3; i++) await signJwt(kms, { KeyId: 'alias/fixture', clock });
+    expect(calls(audit)).toEqual(['GenerateMac', 'GenerateMac', 'GenerateMac']);
+    // the alias moves to a key of the same spec: GenerateMac answers with another ARN, the key is looked up again
+    const other = (await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!.KeyId!;
+    await kms.updateAlias({ AliasName: 'alias/fixture', TargetKeyId: other });
+    audit.length = 0;
+    expect(decodePart(await signJwt(kms, { KeyId: 'alias/fixture', clock }), 0).kid).toBe(arnOf(other));
+    expect(calls(audit)).toEqual(['GenerateMac', 'DescribeKey', 'GenerateMac']);
+    // to a key of another spec: GenerateMac refuses the algorithm, the key is looked up again
+    await kms.updateAlias({ AliasName: 'alias/fixture', TargetKeyId: IDS.k512 });
+    audit.length = 0;
+    expect(decodePart(await signJwt(kms, { KeyId: 'alias/fixture', clock }), 0)).toMatchObject({ alg: 'HS512', kid: arnOf(IDS.k512) });
+    expect(calls(audit)).toEqual(['GenerateMac', 'DescribeKey', 'GenerateMac']);
   });
 
   it('bad input is a TypeError before any KMS call', async () => {

@@ -3,7 +3,9 @@
  * `node:*`, uses `Buffer` or `process`.
  */
 export { HmacKms } from './kms.js';
-export type { HmacKmsOptions, SeedKeyInput } from './kms.js';
+export type { HmacKmsOptions, SeedKeyInput, StateOptions } from './kms.js';
+export { StateError, STATE_VERSION } from './state/snapshot.js';
+export type { StateErrorCode, StateSnapshot } from './state/snapshot.js';
 export type { AuditEvent, AuditUserIdentity } from './audit/cloudtrail.js';
 export type { RandomSource } from './crypto/random.js';
 export type { Quotas } from './operations/context.js';

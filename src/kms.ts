@@ -4,14 +4,15 @@
  * validate → resolve → authorize → key state → key usage/algorithm → DryRun → act → audit.
  */
 import { buildAuditEvent, type AuditEvent, type CallOrigin } from './audit/cloudtrail.js';
+import { toBase64 } from './crypto/base64.js';
 import { defaultRandom, randomBytes, toHex, type RandomSource } from './crypto/random.js';
-import { DryRunOperationException, KmsServiceException } from './errors.js';
+import { DryRunOperationException, KMSInternalException, KmsServiceException } from './errors.js';
 import type { CreateKeyResponse, KmsOperations, ResponseMetadata } from './model/kms-types.generated.js';
 import { checkKeyState } from './model/key-states.js';
 import { parseCaller, type Caller } from './model/principal.js';
 import { DEFAULT_HMAC_UNSUPPORTED_REGIONS, isAccountId, isRegionName, partitionOf } from './model/regions.js';
 import { validateInput } from './model/validate.js';
-import { createWorld, purgeDeletedKeys, type World } from './model/world.js';
+import { createWorld, purgeDeletedKeys, removeIdentityPolicy, setIdentityPolicy, type World } from './model/world.js';
 import { identityKey, requireIdentityAccess, requireKeyAccess, type AuthRequest } from './policy/authorize.js';
 import { checkGrantTokens } from './operations/grant-tokens.js';
 import { compilePolicy } from './policy/document.js';
@@ -19,6 +20,8 @@ import { DEFAULT_QUOTAS, resolveKey, type CallContext, type KmsConfig, type Oper
 import type { SeedKeyRequest } from './operations/keys.js';
 import { methodName, OPERATIONS } from './operations/index.js';
 import { OPERATION_SHAPES } from './model/kms-shapes.generated.js';
+import { decodeInput, encodeInput, type ChangeRecord, type Journal } from './state/changes.js';
+import { exportWorld, importWorld, StateError, type StateSnapshot } from './state/snapshot.js';
 
 export interface HmacKmsOptions {
   /** The Region of the endpoint this instance talks to. Default `us-east-1`. */
@@ -52,7 +55,32 @@ interface Shared {
   readonly audit: ((event: AuditEvent) => unknown) | undefined;
   readonly onAuditError: (error: unknown, event: AuditEvent) => void;
   readonly config: KmsConfig;
+  /** The durable store told of every change, when one is attached (hmac-kms/node's state file, a Durable Object). */
+  journal: Journal | undefined;
 }
+
+/** What exportState and fromState take besides the constructor's options. */
+export interface StateOptions {
+  /** 32 bytes: key material and grant token keys are sealed under it, and the whole snapshot authenticated. */
+  wrappingKey: Uint8Array;
+}
+
+/** Replaying a change: who made it, where, when, and the random bytes it drew. */
+interface Replay {
+  readonly caller: Caller;
+  readonly region: string;
+  readonly now: Date;
+  readonly draws: Uint8Array[];
+}
+
+/** Replays run with the limits off: a quota or Region list changed since the change was made must not undo it. */
+const REPLAY_CONFIG: KmsConfig = {
+  quotas: { keysPerRegion: Number.MAX_SAFE_INTEGER, aliasesPerKey: Number.MAX_SAFE_INTEGER, grantsPerKey: Number.MAX_SAFE_INTEGER },
+  hmacUnsupportedRegions: new Set(),
+};
+
+/** The world `fromState` hands to the constructor it calls (never set otherwise). */
+let restoredWorld: World | undefined;
 
 /** Internal entry point for the wire doors: run an operation by name with its origin (not part of the public API). */
 export const INVOKE = Symbol('hmac-kms.invoke');
@@ -60,6 +88,12 @@ export const INVOKE = Symbol('hmac-kms.invoke');
 export const WIRE = Symbol('hmac-kms.wire');
 /** Internal, for tests and the state store: the world an instance shares (never exported from the package). */
 export let worldOf: (kms: HmacKms) => World;
+/** Internal, for durable stores: attach (or detach) the journal told of every change. */
+export let attachJournal: (kms: HmacKms, journal: Journal | undefined) => void;
+/** Internal, for durable stores: apply a change read back from storage (throws StateError when it does not replay). */
+export let applyChange: (kms: HmacKms, record: ChangeRecord) => void;
+/** Internal, for durable stores: delete the keys whose deletion came due by the clock (start-up), as a change. */
+export let settle: (kms: HmacKms) => Promise<void>;
 
 /** What `seedKey` takes: `KeySpec` and `KeyMaterial` (the spec's key length), and optionally what CreateKey takes. */
 export type SeedKeyInput = SeedKeyRequest;
@@ -105,12 +139,13 @@ export class HmacKms {
       this.#shared = {
         // nothing random at construction: a Cloudflare Worker may construct HmacKms in global scope, where
         // randomness is not allowed ("Disallowed operation called within global scope")
-        world: createWorld(),
+        world: restoredWorld ?? createWorld(),
         clock: o.clock ?? (() => new Date()),
         random,
         audit: o.audit,
         onAuditError: o.onAuditError ?? ((e) => console.error('hmac-kms: the audit sink failed; the call stands', e)),
         config: { quotas: Object.freeze(quotas), hmacUnsupportedRegions: new Set(o.hmacUnsupportedRegions ?? DEFAULT_HMAC_UNSUPPORTED_REGIONS) },
+        journal: undefined,
       };
       this.#caller = caller;
       this.region = region;
@@ -144,22 +179,52 @@ export class HmacKms {
     if (typeof policyName !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(policyName)) throw new TypeError(`putIdentityPolicy: invalid policy name ${JSON.stringify(policyName)}`);
     if (typeof policyJson !== 'string') throw new TypeError('putIdentityPolicy: the policy document must be a JSON string');
     const compiled = compilePolicy(policyJson, 'identity');
-    const policies = this.#shared.world.identityPolicies;
-    let entry = policies.get(id);
-    if (!entry) policies.set(id, (entry = { byName: new Map(), compiled: [] }));
-    entry.byName.set(policyName, { document: policyJson, compiled });
-    entry.compiled = [...entry.byName.values()].map((p) => p.compiled);
+    const world = this.#shared.world;
+    setIdentityPolicy(world, id, policyName, policyJson, compiled);
+    this.#record({ lsn: ++world.lsn, kind: 'putIdentityPolicy', principal: principalArn, name: policyName, document: policyJson });
   }
 
   /** Removes an identity policy set by `putIdentityPolicy`; false when there was none of that name. */
   deleteIdentityPolicy(principalArn: string, policyName: string): boolean {
     const id = identityKey(principalArn);
     if (id === undefined) throw new TypeError(`deleteIdentityPolicy: not an IAM user or role ARN: ${JSON.stringify(principalArn)}`);
-    const entry = this.#shared.world.identityPolicies.get(id);
-    const removed = entry?.byName.delete(policyName) ?? false;
-    if (entry) entry.compiled = [...entry.byName.values()].map((p) => p.compiled);
-    if (entry && entry.byName.size === 0) this.#shared.world.identityPolicies.delete(id);
+    const world = this.#shared.world;
+    const removed = removeIdentityPolicy(world, id, policyName);
+    if (removed) this.#record({ lsn: ++world.lsn, kind: 'deleteIdentityPolicy', principal: principalArn, name: policyName });
     return removed;
+  }
+
+  /** Tells an attached journal of a change made outside a call (identity policies): durable with the next flush. */
+  #record(change: ChangeRecord): void {
+    this.#shared.journal?.append(change).catch(() => {}); // the store reports its own failures
+  }
+
+  /**
+   * A snapshot of the whole world — every account, Region, key, alias, grant and identity policy — as a
+   * JSON-serialisable plain object, key material sealed under `wrappingKey` and the whole authenticated.
+   * `HmacKms.fromState` restores it.
+   */
+  exportState(options: StateOptions): StateSnapshot {
+    if (!options || !(options.wrappingKey instanceof Uint8Array)) throw new TypeError('exportState: { wrappingKey } (32 bytes) is required');
+    return exportWorld(this.#shared.world, options.wrappingKey);
+  }
+
+  /**
+   * An `HmacKms` whose world is the one `snapshot` describes (made by `exportState` with the same wrapping key), with
+   * the constructor's options. Refuses with a StateError — `code` MALFORMED (not a snapshot, truncated),
+   * UNSUPPORTED_VERSION, WRONG_WRAPPING_KEY or TAMPERED — and restores nothing when the snapshot cannot be restored
+   * whole.
+   */
+  static fromState(snapshot: unknown, options: StateOptions & HmacKmsOptions): HmacKms {
+    if (!options || !(options.wrappingKey instanceof Uint8Array)) throw new TypeError('HmacKms.fromState: { wrappingKey } (32 bytes) is required');
+    const { wrappingKey, ...rest } = options;
+    const world = importWorld(snapshot, wrappingKey);
+    restoredWorld = world;
+    try {
+      return new HmacKms(rest);
+    } finally {
+      restoredWorld = undefined;
+    }
   }
 
   /**
@@ -186,17 +251,70 @@ export class HmacKms {
   }
 
   async #invoke(op: OperationDef, raw: unknown, origin?: CallOrigin): Promise<Record<string, unknown>> {
-    return this.#run(op, raw, origin);
+    const journal = this.#shared.journal;
+    if (!journal) return this.#run(op, raw, origin);
+    let output: Record<string, unknown>;
+    let change: ChangeRecord | undefined;
+    try {
+      output = this.#run(op, raw, origin, undefined, (c) => (change = c));
+    } catch (err) {
+      // not even a refusal is answered before the changes it saw are durable
+      await this.#durable(journal.pending());
+      throw err;
+    }
+    await this.#durable(change ? journal.append(change) : journal.pending());
+    return output;
   }
 
-  #run(op: OperationDef, raw: unknown, origin: CallOrigin | undefined): Record<string, unknown> {
+  /** Waits for durability; a store that cannot write fails the call (it has already reported why). */
+  async #durable(waiting: Promise<void> | undefined): Promise<void> {
+    if (!waiting) return;
+    try {
+      await waiting;
+    } catch {
+      throw new KMSInternalException('The request was rejected because an internal exception occurred. The request can be retried.');
+    }
+  }
+
+  #run(op: OperationDef, raw: unknown, origin: CallOrigin | undefined, replay?: Replay, onChange?: (change: ChangeRecord) => void): Record<string, unknown> {
     const shared = this.#shared;
-    const now = shared.clock();
-    if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('HmacKms: clock() must return a valid Date');
     const world = shared.world;
-    purgeDeletedKeys(world, now.getTime());
-    const requestId = nextRequestId(world, shared.random);
-    const ctx: CallContext = { world, caller: this.#caller, region: this.region, now, random: shared.random, config: shared.config, requestId, origin };
+    let now: Date;
+    let random = shared.random;
+    let draws: Uint8Array[] | undefined;
+    if (replay) {
+      now = replay.now;
+      const recorded = replay.draws;
+      random = (n) => {
+        const next = recorded.shift();
+        if (!next || next.length !== n) throw new StateError('MALFORMED', `the change drew ${n} random bytes where its record holds ${next ? next.length : 'none'}`);
+        return next;
+      };
+    } else {
+      now = shared.clock();
+      if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('HmacKms: clock() must return a valid Date');
+      this.#purge(now);
+      if (onChange && !op.readOnly) {
+        const base = random;
+        draws = [];
+        random = (n) => {
+          const bytes = randomBytes(base, n);
+          draws!.push(bytes.slice());
+          return bytes;
+        };
+      }
+    }
+    const requestId = replay ? '' : nextRequestId(world, shared.random);
+    const ctx: CallContext = {
+      world,
+      caller: replay ? replay.caller : this.#caller,
+      region: replay ? replay.region : this.region,
+      now,
+      random,
+      config: replay ? REPLAY_CONFIG : shared.config,
+      requestId,
+      origin,
+    };
     let input: Record<string, unknown> | undefined;
     let resolved: ResolvedKey | undefined;
     try {
@@ -208,12 +326,15 @@ export class HmacKms {
         const id = input[op.key.member] as string | undefined;
         if (id !== undefined) resolved = resolveKey(ctx, id, op.key.forms, op.action);
       }
-      // 3. authorize: grant tokens must be real; then key policy, IAM and grants (policy/authorize.ts)
-      checkGrantTokens(world, input.GrantTokens as string[] | undefined);
-      const auth: AuthRequest = { ctx, operation: op.name, input, ...(resolved?.alias !== undefined ? { requestAlias: resolved.alias } : {}) };
-      if (typeof op.authorize === 'function') op.authorize(auth, input, resolved);
-      else if (op.authorize === 'identity' || !op.key) requireIdentityAccess(auth, op.action, '*');
-      else if (resolved) requireKeyAccess(auth, op.action, resolved.key, op.grantOperation ? { grantOperation: op.grantOperation } : {});
+      // 3. authorize: grant tokens must be real; then key policy, IAM and grants (policy/authorize.ts). A replayed
+      // change was authorized when it was made.
+      if (!replay) {
+        checkGrantTokens(world, input.GrantTokens as string[] | undefined);
+        const auth: AuthRequest = { ctx, operation: op.name, input, ...(resolved?.alias !== undefined ? { requestAlias: resolved.alias } : {}) };
+        if (typeof op.authorize === 'function') op.authorize(auth, input, resolved);
+        else if (op.authorize === 'identity' || !op.key) requireIdentityAccess(auth, op.action, '*');
+        else if (resolved) requireKeyAccess(auth, op.action, resolved.key, op.grantOperation ? { grantOperation: op.grantOperation } : {});
+      }
       // 4. key state
       if (resolved && op.states) checkKeyState(op.states, resolved.key.KeyState, resolved.key.Arn);
       // 5. key usage / algorithm
@@ -222,16 +343,71 @@ export class HmacKms {
       if (input.DryRun === true) throw new DryRunOperationException(DRY_RUN);
       // 7. act
       const output = op.handler(ctx, input, resolved) as Record<string, unknown>;
+      if (replay) return output;
+      if (!op.readOnly) {
+        world.lsn++;
+        if (onChange) {
+          const caller = ctx.caller;
+          onChange({ lsn: world.lsn, kind: 'call', operation: op.name, input: encodeInput(input), caller: caller.arn, region: ctx.region, nowMs: now.getTime(), draws: draws!.map(toBase64) });
+        }
+      }
+      // 8. audit
       this.#audit(op, ctx, input, output, undefined, resolved, origin);
       output.$metadata = { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 };
       return output;
     } catch (err) {
-      if (err instanceof KmsServiceException) {
+      if (err instanceof KmsServiceException && !replay) {
         err.$metadata = { httpStatusCode: err.$fault === 'client' ? 400 : 500, requestId };
         this.#audit(op, ctx, input, undefined, err, resolved, origin);
       }
       throw err;
     }
+  }
+
+  /** Deletes the keys whose deletion came due; a change for the journal when any went. */
+  #purge(now: Date): void {
+    const world = this.#shared.world;
+    if (purgeDeletedKeys(world, now.getTime()).length === 0) return;
+    this.#record({ lsn: ++world.lsn, kind: 'purge', nowMs: now.getTime() });
+  }
+
+  /** Applies a change read back from storage, exactly as it was made. */
+  #apply(record: ChangeRecord): void {
+    const world = this.#shared.world;
+    if (record.lsn !== world.lsn + 1) throw new StateError('MALFORMED', `change ${record.lsn} follows change ${world.lsn}: the record of changes has a gap`);
+    switch (record.kind) {
+      case 'purge':
+        purgeDeletedKeys(world, record.nowMs);
+        break;
+      case 'putIdentityPolicy': {
+        const id = identityKey(record.principal);
+        if (id === undefined) throw new StateError('MALFORMED', `change ${record.lsn}: not an IAM identity`);
+        setIdentityPolicy(world, id, record.name, record.document, compilePolicy(record.document, 'identity'));
+        break;
+      }
+      case 'deleteIdentityPolicy': {
+        const id = identityKey(record.principal);
+        if (id !== undefined) removeIdentityPolicy(world, id, record.name);
+        break;
+      }
+      case 'call': {
+        const op = OPERATIONS.get(record.operation);
+        const caller = parseCaller(record.caller, record.region);
+        if (!op || !caller) throw new StateError('MALFORMED', `change ${record.lsn}: unknown operation or caller`);
+        const draws = record.draws.map((d) => decodeInput({ $bytes: d }) as Uint8Array);
+        try {
+          this.#run(op, decodeInput(record.input), undefined, { caller, region: record.region, now: new Date(record.nowMs), draws });
+        } catch (e) {
+          if (e instanceof StateError) throw e;
+          throw new StateError('MALFORMED', `change ${record.lsn} (${record.operation}) does not replay: ${(e as Error).name}: ${(e as Error).message}`);
+        }
+        if (draws.length) throw new StateError('MALFORMED', `change ${record.lsn} (${record.operation}) drew fewer random bytes than recorded`);
+        break;
+      }
+      default:
+        throw new StateError('MALFORMED', `change ${(record as { lsn: number }).lsn}: unknown kind`);
+    }
+    world.lsn = record.lsn;
   }
 
   #audit(
@@ -276,6 +452,14 @@ export class HmacKms {
 
   static {
     worldOf = (kms) => kms.#shared.world;
+    attachJournal = (kms, journal) => {
+      kms.#shared.journal = journal;
+    };
+    applyChange = (kms, record) => kms.#apply(record);
+    settle = async (kms) => {
+      kms.#purge(kms.#shared.clock());
+      await kms.#durable(kms.#shared.journal?.pending());
+    };
     for (const op of OPERATIONS.values()) {
       Object.defineProperty(HmacKms.prototype, methodName(op.name), {
         value: function (this: HmacKms, input?: unknown) {

@@ -43,6 +43,18 @@ export interface KeyGrants {
 
 export const GRANT_ID = /^[0-9a-f]{64}$/;
 
+/**
+ * The identity of a CreateGrant request for idempotency: "identical parameters" with the same Name (API CreateGrant
+ * Name), operations in any order.
+ */
+export function grantFingerprint(
+  keyArn: string,
+  issuer: string,
+  g: { Name?: string; GranteePrincipal?: string; RetiringPrincipal?: string; GranteeServicePrincipal?: string; RetiringServicePrincipal?: string; Operations: readonly string[]; SourceArn?: string },
+): string {
+  return JSON.stringify([keyArn, issuer, g.Name, g.GranteePrincipal, g.RetiringPrincipal, g.GranteeServicePrincipal, g.RetiringServicePrincipal, [...g.Operations].sort(), g.SourceArn ?? null]);
+}
+
 /** HMAC keys support only these grant operations (DG grants.md "Grant operations", hmac.md). */
 export const HMAC_GRANT_OPERATIONS: readonly string[] = ['GenerateMac', 'VerifyMac', 'DescribeKey', 'CreateGrant', 'RetireGrant'];
 

@@ -55,8 +55,10 @@ export interface World {
   readonly retirable: Map<string, SeqList<GrantRecord>>;
   /** The key grant tokens are MACs under; drawn with the first grant (no randomness at construction). */
   tokenKey: MacKey | undefined;
-  /** Request ids: a random prefix fixed per world and a counter. */
-  /** Drawn on the first call, never at construction: Workers forbid randomness in global scope. */
+  /** Changes applied so far (successful mutating calls and identity policy settings): the journal's positions. */
+  lsn: number;
+  /** Request ids: a random prefix fixed per world (drawn on the first call, never at construction: Workers forbid
+   * randomness in global scope) and a counter. */
   requestIdPrefix: string | undefined;
   requestCount: number;
 }
@@ -71,6 +73,7 @@ export function createWorld(): World {
     grants: new Map(),
     retirable: new Map(),
     tokenKey: undefined,
+    lsn: 0,
     requestIdPrefix: undefined,
     requestCount: 0,
   };
@@ -92,6 +95,23 @@ export function peekRegionState(world: World, account: string, region: string): 
 
 export function nextSeq(world: World): number {
   return ++world.seq;
+}
+
+// ---------------------------------------------------------------- IAM identity policies
+
+export function setIdentityPolicy(world: World, id: string, name: string, document: string, compiled: CompiledPolicy): void {
+  let entry = world.identityPolicies.get(id);
+  if (!entry) world.identityPolicies.set(id, (entry = { byName: new Map(), compiled: [] }));
+  entry.byName.set(name, { document, compiled });
+  entry.compiled = [...entry.byName.values()].map((p) => p.compiled);
+}
+
+export function removeIdentityPolicy(world: World, id: string, name: string): boolean {
+  const entry = world.identityPolicies.get(id);
+  if (!entry || !entry.byName.delete(name)) return false;
+  entry.compiled = [...entry.byName.values()].map((p) => p.compiled);
+  if (entry.byName.size === 0) world.identityPolicies.delete(id);
+  return true;
 }
 
 // ---------------------------------------------------------------- keys

@@ -2,7 +2,7 @@
 import { randomBytes, toHex } from '../crypto/random.js';
 import { InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException, ValidationException } from '../errors.js';
 import {
-  GRANT_ID, HMAC_GRANT_OPERATIONS, isLiveGrant, removeGrant, retiringPrincipalId, retiringServiceId, storeGrant, toGrantListEntry, type GrantRecord,
+  GRANT_ID, grantFingerprint, HMAC_GRANT_OPERATIONS, isLiveGrant, removeGrant, retiringPrincipalId, retiringServiceId, storeGrant, toGrantListEntry, type GrantRecord,
 } from '../model/grant.js';
 import { accountRootArn } from '../model/identifiers.js';
 import type { KeyRecord } from '../model/key.js';
@@ -79,11 +79,8 @@ function checkGrantForKey(key: KeyRecord, input: CreateGrantRequest, ctx: CallCo
   }
 }
 
-/** The identity of a CreateGrant request for idempotency: "identical parameters" with the same Name (API CreateGrant Name). */
-function fingerprint(key: KeyRecord, input: CreateGrantRequest, issuer: string): string {
-  return JSON.stringify([key.Arn, issuer, input.Name, input.GranteePrincipal, input.RetiringPrincipal, input.GranteeServicePrincipal, input.RetiringServicePrincipal,
-    [...input.Operations].sort(), input.Constraints?.SourceArn ?? null]);
-}
+const fingerprint = (key: KeyRecord, input: CreateGrantRequest, issuer: string): string =>
+  grantFingerprint(key.Arn, issuer, { ...input, ...(input.Constraints?.SourceArn !== undefined ? { SourceArn: input.Constraints.SourceArn } : {}) });
 
 const issuerOf = (ctx: CallContext) => accountRootArn(ctx.region, ctx.caller.account);
 

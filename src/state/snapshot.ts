@@ -1,0 +1,386 @@
+/**
+ * Snapshots of a world (`kms.exportState({ wrappingKey })`, `HmacKms.fromState(snapshot, { wrappingKey })`): a
+ * JSON-serialisable plain object holding every account and Region, every key in every state with its tags, policy,
+ * grants and aliases, the multi-Region groups, the IAM identity policies and the counters that make ids and markers
+ * unique — so that a restored world answers every operation exactly as the original would.
+ *
+ * Secrets are sealed (crypto/seal.ts): each key's material bound to its key ARN, the grant token key bound to its role.
+ * The whole snapshot is authenticated: an HMAC over its canonical JSON (keys sorted), so that changing any value
+ * anywhere — a policy, a grantee, a key state, a tag — is refused, and nothing is half-restored: the world is built
+ * only after every check passed.
+ */
+import { HMAC_KEY_SPECS, isHmacKeySpec } from '../crypto/key-specs.js';
+import { exportMacKeyMaterial, MacKey } from '../crypto/mac-key.js';
+import { stateKeys, type StateKeys } from '../crypto/seal.js';
+import { grantFingerprint, storeGrant, type GrantRecord } from '../model/grant.js';
+import { keyArn } from '../model/identifiers.js';
+import type { KeyRecord, KeyTag, MultiRegionGroup } from '../model/key.js';
+import type { KeyState } from '../model/kms-types.generated.js';
+import { seqFrom } from '../model/ordered.js';
+import { isAccountId, isRegionName } from '../model/regions.js';
+import { createWorld, isLiveAlias, isLiveKey, markPendingDeletion, regionState, storeAlias, storeKey, type World } from '../model/world.js';
+import { compilePolicy, compilePolicyOnce } from '../policy/document.js';
+import { tokenKeyFrom } from '../operations/grant-tokens.js';
+
+export const STATE_FORMAT = 'hmac-kms/state';
+/** The snapshot format this version writes and reads. A test pins a snapshot of each format as a fixture. */
+export const STATE_VERSION = 1;
+
+/** Why a snapshot was refused. */
+export type StateErrorCode = 'MALFORMED' | 'UNSUPPORTED_VERSION' | 'WRONG_WRAPPING_KEY' | 'TAMPERED';
+
+/** A snapshot (or state file) hmac-kms refuses to restore; `code` says why. Nothing was restored. */
+export class StateError extends Error {
+  override readonly name = 'StateError';
+  readonly code: StateErrorCode;
+  constructor(code: StateErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface SnapshotGrant {
+  GrantId: string;
+  Name?: string;
+  createdMs: number;
+  GranteePrincipal?: string;
+  RetiringPrincipal?: string;
+  GranteeServicePrincipal?: string;
+  RetiringServicePrincipal?: string;
+  IssuingAccount: string;
+  Operations: string[];
+  SourceArn?: string;
+  seq: number;
+}
+
+export interface SnapshotKey {
+  KeyId: string;
+  seq: number;
+  createdMs: number;
+  Description: string;
+  KeySpec: string;
+  KeyState: string;
+  DeletionDateMs?: number;
+  PendingWindowInDays?: number;
+  MultiRegion: boolean;
+  /** [TagKey, TagValue, seq] in order. */
+  tags: [string, string, number][];
+  /** Its key policy: an index into `world.policies` (most keys of an account share the default policy's text). */
+  policy: number;
+  grants: SnapshotGrant[];
+  /** XChaCha20-Poly1305 of the material, bound to the key ARN. */
+  sealedMaterial: string;
+}
+
+export interface SnapshotAlias {
+  AliasName: string;
+  TargetKeyId: string;
+  createdMs: number;
+  updatedMs: number;
+  seq: number;
+}
+
+export interface SnapshotRegion {
+  account: string;
+  region: string;
+  /** In creation order. */
+  keys: SnapshotKey[];
+  aliases: SnapshotAlias[];
+}
+
+export interface SnapshotMultiRegionKey {
+  account: string;
+  keyId: string;
+  primaryRegion: string;
+  replicaRegions: string[];
+}
+
+/** What `exportState` returns: plain JSON. */
+export interface StateSnapshot {
+  format: typeof STATE_FORMAT;
+  version: number;
+  /** Which wrapping key sealed it (a fingerprint, not the key). */
+  keyCheck: string;
+  /** The changes it includes (the position a journal continues from). */
+  lsn: number;
+  world: {
+    seq: number;
+    requestIdPrefix: string | null;
+    requestCount: number;
+    sealedTokenKey: string | null;
+    identityPolicies: [identity: string, policies: [name: string, document: string][]][];
+    /** Every distinct key policy text, verbatim. */
+    policies: string[];
+    multiRegionKeys: SnapshotMultiRegionKey[];
+    regions: SnapshotRegion[];
+  };
+  /** HMAC-SHA-256 of the canonical JSON of every other member. */
+  mac: string;
+}
+
+/** JSON with object members sorted by name at every depth: the form the MAC covers, whatever order a copy keeps. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  const parts: string[] = [];
+  for (const k of keys) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+const TOKEN_KEY_AAD = 'hmac-kms grant token key';
+
+/** Sealed materials, reused while the key and the wrapping key stay the same (a compaction re-seals nothing). */
+const sealedCache = new WeakMap<MacKey, Map<string, string>>();
+function sealMaterial(keys: StateKeys, material: MacKey, arn: string): string {
+  let byKey = sealedCache.get(material);
+  if (!byKey) sealedCache.set(material, (byKey = new Map()));
+  const id = `${keys.check}\u0000${arn}`;
+  let sealed = byKey.get(id);
+  if (sealed === undefined) byKey.set(id, (sealed = keys.seal(exportMacKeyMaterial(material), arn)));
+  return sealed;
+}
+
+function exportKey(keys: StateKeys, key: KeyRecord, policyIndex: (text: string) => number): SnapshotKey {
+  const out: SnapshotKey = {
+    KeyId: key.KeyId,
+    seq: key.seq,
+    createdMs: key.createdMs,
+    Description: key.Description,
+    KeySpec: key.KeySpec,
+    KeyState: key.KeyState,
+    MultiRegion: key.multiRegion !== undefined,
+    tags: key.tags.map((t) => [t.TagKey, t.TagValue, t.seq]),
+    policy: policyIndex(key.policy),
+    grants: [],
+    sealedMaterial: sealMaterial(keys, key.material, key.Arn),
+  };
+  if (key.DeletionDate) out.DeletionDateMs = key.DeletionDate.getTime();
+  if (key.PendingWindowInDays !== undefined) out.PendingWindowInDays = key.PendingWindowInDays;
+  const grants = key.grants;
+  if (grants) {
+    for (const g of seqFrom(grants.order, 0, (x) => grants.byId.get(x.GrantId) === x)) {
+      const sg: SnapshotGrant = { GrantId: g.GrantId, createdMs: g.createdMs, IssuingAccount: g.IssuingAccount, Operations: [...g.Operations], seq: g.seq };
+      if (g.Name !== undefined) sg.Name = g.Name;
+      if (g.GranteePrincipal !== undefined) sg.GranteePrincipal = g.GranteePrincipal;
+      if (g.RetiringPrincipal !== undefined) sg.RetiringPrincipal = g.RetiringPrincipal;
+      if (g.GranteeServicePrincipal !== undefined) sg.GranteeServicePrincipal = g.GranteeServicePrincipal;
+      if (g.RetiringServicePrincipal !== undefined) sg.RetiringServicePrincipal = g.RetiringServicePrincipal;
+      if (g.Constraints?.SourceArn !== undefined) sg.SourceArn = g.Constraints.SourceArn;
+      out.grants.push(sg);
+    }
+  }
+  return out;
+}
+
+/** The snapshot of a world, sealed and authenticated under `wrappingKey`: the same world and key give the same snapshot. */
+export function exportWorld(world: World, wrappingKey: Uint8Array): StateSnapshot {
+  const keys = stateKeys(wrappingKey);
+  const regions: SnapshotRegion[] = [];
+  const groups = new Set<MultiRegionGroup>();
+  const policies: string[] = [];
+  const policyIds = new Map<string, number>();
+  const policyIndex = (text: string): number => {
+    let i = policyIds.get(text);
+    if (i === undefined) policyIds.set(text, (i = policies.push(text) - 1));
+    return i;
+  };
+  for (const byRegion of world.accounts.values()) {
+    for (const state of byRegion.values()) {
+      if (state.keys.size === 0 && state.aliases.size === 0) continue;
+      const r: SnapshotRegion = { account: state.account, region: state.region, keys: [], aliases: [] };
+      for (const key of seqFrom(state.keyOrder, 0, isLiveKey(state))) {
+        r.keys.push(exportKey(keys, key, policyIndex));
+        if (key.multiRegion) groups.add(key.multiRegion);
+      }
+      for (const a of seqFrom(state.aliasOrder, 0, isLiveAlias(state))) {
+        r.aliases.push({ AliasName: a.AliasName, TargetKeyId: a.TargetKeyId, createdMs: a.CreationDate.getTime(), updatedMs: a.LastUpdatedDate.getTime(), seq: a.seq });
+      }
+      regions.push(r);
+    }
+  }
+  const body: Omit<StateSnapshot, 'mac'> = {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    keyCheck: keys.check,
+    lsn: world.lsn,
+    world: {
+      seq: world.seq,
+      requestIdPrefix: world.requestIdPrefix ?? null,
+      requestCount: world.requestCount,
+      sealedTokenKey: world.tokenKey ? sealMaterial(keys, world.tokenKey, TOKEN_KEY_AAD) : null,
+      identityPolicies: [...world.identityPolicies].map(([id, p]) => [id, [...p.byName].map(([name, v]) => [name, v.document] as [string, string])]),
+      policies,
+      multiRegionKeys: [...groups].map((g) => ({ account: g.account, keyId: g.keyId, primaryRegion: g.primaryRegion, replicaRegions: [...g.replicaRegions] })),
+      regions,
+    },
+  };
+  return { ...body, mac: keys.mac(canonicalJson(body)) };
+}
+
+// ---------------------------------------------------------------- restore
+
+const malformed = (what: string) => new StateError('MALFORMED', `the state snapshot is truncated or malformed: ${what}`);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Checks a snapshot's envelope, wrapping key and MAC, in that order, so that each failure has its own clear error.
+ * Returns the state keys once the snapshot is known to be authentic.
+ */
+export function authenticateSnapshot(snapshot: unknown, wrappingKey: Uint8Array): { keys: StateKeys; snapshot: StateSnapshot } {
+  if (!isObject(snapshot) || snapshot.format !== STATE_FORMAT) throw new StateError('MALFORMED', `not an hmac-kms state snapshot (expected format "${STATE_FORMAT}")`);
+  if (typeof snapshot.version !== 'number') throw malformed('no format version');
+  if (snapshot.version !== STATE_VERSION) {
+    throw new StateError('UNSUPPORTED_VERSION', `state format version ${JSON.stringify(snapshot.version)} is not supported: this hmac-kms reads version ${STATE_VERSION}`);
+  }
+  if (typeof snapshot.keyCheck !== 'string' || typeof snapshot.mac !== 'string' || !isObject(snapshot.world) || typeof snapshot.lsn !== 'number') {
+    throw malformed('members are missing');
+  }
+  const keys = stateKeys(wrappingKey);
+  if (snapshot.keyCheck !== keys.check) throw new StateError('WRONG_WRAPPING_KEY', 'the wrapping key does not open this state: it was sealed with another wrapping key');
+  const { mac, ...body } = snapshot;
+  if (!keys.macEquals(canonicalJson(body), mac)) {
+    throw new StateError('TAMPERED', 'the state snapshot has been altered: its authentication code does not match its content');
+  }
+  return { keys, snapshot: snapshot as unknown as StateSnapshot };
+}
+
+/** A check of the authenticated content (which only hmac-kms itself can have written): a clear error, never a TypeError. */
+function must(ok: unknown, what: string): asserts ok {
+  if (!ok) throw malformed(what);
+}
+
+const KEY_STATES: ReadonlySet<string> = new Set(['Creating', 'Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable', 'Updating']);
+
+/** Builds the world a snapshot describes; throws StateError, and builds nothing, when it cannot be restored whole. */
+export function importWorld(input: unknown, wrappingKey: Uint8Array): World {
+  const { keys, snapshot } = authenticateSnapshot(input, wrappingKey);
+  const w = snapshot.world;
+  const world = createWorld();
+  try {
+    must(Array.isArray(w.regions) && Array.isArray(w.multiRegionKeys) && Array.isArray(w.identityPolicies) && Array.isArray(w.policies), 'world lists');
+    world.seq = w.seq;
+    world.lsn = snapshot.lsn;
+    world.requestCount = w.requestCount;
+    world.requestIdPrefix = w.requestIdPrefix ?? undefined;
+    if (w.sealedTokenKey !== null) {
+      const bytes = keys.open(w.sealedTokenKey, TOKEN_KEY_AAD);
+      if (!bytes) throw new StateError('TAMPERED', 'the sealed grant token key does not open');
+      world.tokenKey = tokenKeyFrom(bytes);
+    }
+    for (const [id, policies] of w.identityPolicies) {
+      const byName = new Map<string, { document: string; compiled: ReturnType<typeof compilePolicy> }>();
+      for (const [name, document] of policies) byName.set(name, { document, compiled: compilePolicy(document, 'identity') });
+      world.identityPolicies.set(id, { byName, compiled: [...byName.values()].map((p) => p.compiled) });
+    }
+    const groups = new Map<string, MultiRegionGroup>();
+    for (const g of w.multiRegionKeys) {
+      groups.set(`${g.account}/${g.keyId}`, { keyId: g.keyId, account: g.account, primaryRegion: g.primaryRegion, replicaRegions: [...g.replicaRegions] });
+    }
+    /** The one MacKey of each multi-Region key: replicas share their material (and must agree on it). */
+    const shared = new Map<string, MacKey>();
+    const grants: [KeyRecord, GrantRecord][] = [];
+    for (const r of w.regions) {
+      must(isAccountId(r.account) && isRegionName(r.region), 'a Region record');
+      for (const k of r.keys) importKey(world, keys, r, k, groups, shared, grants, w.policies);
+      const state = regionState(world, r.account, r.region);
+      for (const a of r.aliases) {
+        const target = state.keys.get(a.TargetKeyId);
+        must(target, `alias ${a.AliasName} names no key`);
+        storeAlias(state, { AliasName: a.AliasName, TargetKeyId: a.TargetKeyId, CreationDate: new Date(a.createdMs), LastUpdatedDate: new Date(a.updatedMs), seq: a.seq });
+        target.aliases.push(a.AliasName);
+      }
+    }
+    // the world's grant indexes keep creation order across keys and Regions
+    grants.sort((a, b) => a[1].seq - b[1].seq);
+    for (const [key, grant] of grants) storeGrant(world, key, grant);
+  } catch (e) {
+    if (e instanceof StateError) throw e;
+    throw malformed((e as Error).message);
+  }
+  return world;
+}
+
+function importKey(
+  world: World,
+  keys: StateKeys,
+  r: SnapshotRegion,
+  k: SnapshotKey,
+  groups: Map<string, MultiRegionGroup>,
+  shared: Map<string, MacKey>,
+  grants: [KeyRecord, GrantRecord][],
+  policies: readonly string[],
+): void {
+  const policy = policies[k.policy];
+  must(typeof policy === 'string', `key ${k.KeyId}: its policy`);
+  must(isHmacKeySpec(k.KeySpec), `key ${k.KeyId}: key spec`);
+  must(KEY_STATES.has(k.KeyState), `key ${k.KeyId}: key state`);
+  const info = HMAC_KEY_SPECS[k.KeySpec];
+  const arn = keyArn(r.region, r.account, k.KeyId);
+  const bytes = keys.open(k.sealedMaterial, arn);
+  if (!bytes || bytes.length !== info.keyLength) throw new StateError('TAMPERED', `the sealed material of ${arn} does not open`);
+  const group = k.MultiRegion ? groups.get(`${r.account}/${k.KeyId}`) : undefined;
+  must(!k.MultiRegion || group, `key ${k.KeyId}: its multi-Region group`);
+  let material: MacKey;
+  const sharedMaterial = group && shared.get(`${r.account}/${k.KeyId}`);
+  if (sharedMaterial) {
+    must(equalMaterial(sharedMaterial, bytes), `the replicas of ${k.KeyId} disagree on their material`);
+    material = sharedMaterial;
+  } else {
+    material = new MacKey(info.hash, bytes);
+    if (group) shared.set(`${r.account}/${k.KeyId}`, material);
+  }
+  bytes.fill(0);
+  const key: KeyRecord = {
+    KeyId: k.KeyId,
+    Arn: arn,
+    AWSAccountId: r.account,
+    Region: r.region,
+    createdMs: k.createdMs,
+    Description: k.Description,
+    KeySpec: k.KeySpec,
+    MacAlgorithm: info.MacAlgorithm,
+    KeyState: k.KeyState as KeyState,
+    ...(k.DeletionDateMs !== undefined ? { DeletionDate: new Date(k.DeletionDateMs) } : {}),
+    ...(k.PendingWindowInDays !== undefined ? { PendingWindowInDays: k.PendingWindowInDays } : {}),
+    Origin: 'AWS_KMS',
+    ...(group ? { multiRegion: group } : {}),
+    tags: k.tags.map(([TagKey, TagValue, seq]): KeyTag => ({ TagKey, TagValue, seq })),
+    aliases: [],
+    policy,
+    compiledPolicy: compilePolicyOnce(policy, 'key'),
+    seq: k.seq,
+    material,
+  };
+  storeKey(world, key);
+  if (key.KeyState === 'PendingDeletion' || key.KeyState === 'PendingReplicaDeletion') markPendingDeletion(world, key);
+  for (const g of k.grants) {
+    const grant: GrantRecord = {
+      GrantId: g.GrantId,
+      KeyId: arn,
+      ...(g.Name !== undefined ? { Name: g.Name } : {}),
+      createdMs: g.createdMs,
+      ...(g.GranteePrincipal !== undefined ? { GranteePrincipal: g.GranteePrincipal } : {}),
+      ...(g.RetiringPrincipal !== undefined ? { RetiringPrincipal: g.RetiringPrincipal } : {}),
+      ...(g.GranteeServicePrincipal !== undefined ? { GranteeServicePrincipal: g.GranteeServicePrincipal } : {}),
+      ...(g.RetiringServicePrincipal !== undefined ? { RetiringServicePrincipal: g.RetiringServicePrincipal } : {}),
+      IssuingAccount: g.IssuingAccount,
+      Operations: [...g.Operations],
+      ...(g.SourceArn !== undefined ? { Constraints: { SourceArn: g.SourceArn } } : {}),
+      fingerprint: grantFingerprint(arn, g.IssuingAccount, g),
+      seq: g.seq,
+    };
+    grants.push([key, grant]);
+  }
+}
+
+function equalMaterial(a: MacKey, b: Uint8Array): boolean {
+  const x = exportMacKeyMaterial(a);
+  const same = x.length === b.length && x.every((v, i) => v === b[i]);
+  x.fill(0);
+  return same;
+}
+

@@ -115,18 +115,30 @@ export default async function smoke(lib, { vector, jwt }) {
     await alice.generateMac({ KeyId: KeyMetadata.Arn, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256', GrantTokens: [GrantToken] });
   });
 
-  if (typeof HmacKms.fromState === 'function' && typeof new HmacKms().exportState === 'function') {
-    await check('exportState / fromState round trip', async () => {
-      const wrappingKey = crypto.getRandomValues(new Uint8Array(32));
-      const kms = new HmacKms();
-      const { KeyMetadata } = await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
-      const { Mac } = await kms.generateMac({ KeyId: KeyMetadata.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' });
-      const restored = HmacKms.fromState(JSON.parse(JSON.stringify(kms.exportState({ wrappingKey }))), { wrappingKey });
-      await restored.verifyMac({ KeyId: KeyMetadata.KeyId, Message: utf8('m'), Mac, MacAlgorithm: 'HMAC_SHA_256' });
-    });
-  } else {
-    results.push({ name: 'exportState / fromState round trip', skipped: 'state snapshots (exportState/fromState) are not implemented yet' });
-  }
+  await check('exportState / fromState round trip; a wrong wrapping key and a tampered snapshot are refused', async () => {
+    const wrappingKey = crypto.getRandomValues(new Uint8Array(32));
+    const kms = new HmacKms();
+    const { KeyMetadata } = await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Tags: [{ TagKey: 't', TagValue: 'v' }] });
+    const { GrantToken } = await kms.createGrant({ KeyId: KeyMetadata.KeyId, GranteePrincipal: 'arn:aws:iam::111122223333:user/Alice', Operations: ['GenerateMac'] });
+    const { Mac } = await kms.generateMac({ KeyId: KeyMetadata.KeyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' });
+    const snapshot = JSON.parse(JSON.stringify(kms.exportState({ wrappingKey })));
+    const restored = HmacKms.fromState(snapshot, { wrappingKey });
+    await restored.verifyMac({ KeyId: KeyMetadata.KeyId, Message: utf8('m'), Mac, MacAlgorithm: 'HMAC_SHA_256' });
+    await restored.as('arn:aws:iam::111122223333:user/Alice').generateMac({ KeyId: KeyMetadata.Arn, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256', GrantTokens: [GrantToken] });
+    const codeOf = (fn) => {
+      try {
+        fn();
+      } catch (e) {
+        assert(e instanceof lib.StateError, `a StateError, got ${e}`);
+        return e.code;
+      }
+      throw new Error('restored');
+    };
+    assert(codeOf(() => HmacKms.fromState(snapshot, { wrappingKey: new Uint8Array(32) })) === 'WRONG_WRAPPING_KEY', 'wrong wrapping key');
+    const tampered = JSON.parse(JSON.stringify(snapshot));
+    tampered.world.regions[0].keys[0].tags[0][1] = 'w';
+    assert(codeOf(() => HmacKms.fromState(tampered, { wrappingKey })) === 'TAMPERED', 'tampered');
+  });
 
   await check('createFetchHandler verifies a SigV4-signed request inside the runtime', async () => {
     const kms = new HmacKms();

@@ -1,5 +1,6 @@
 // Packaging gates: publint and arethetypeswrong clean, the tarball holds what users need and nothing else, and the
-// core stays within its size budget (esbuild, minified + gzip): 40 KB for everything `hmac-kms` exports.
+// core stays within its size budget (esbuild, minified + gzip): 48 KB for everything `hmac-kms` exports. (40 KB until
+// the state snapshots of issue #9 brought @noble/ciphers' XChaCha20-Poly1305, ~4.5 KB gzip, and the snapshot code.)
 // `hmac-kms/jwt` is its own entry with its own budget, and bundles nothing of the core.
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
@@ -11,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const bin = (name: string) => `${ROOT}node_modules/.bin/${name}`;
-const BUDGET_GZIP = 40 * 1024;
+const BUDGET_GZIP = 48 * 1024;
 const JWT_BUDGET_GZIP = 8 * 1024;
 
 describe('packaging gates', () => {

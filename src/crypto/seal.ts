@@ -8,7 +8,6 @@
  * HMAC-SHA-256 under another derived key, and a short check value tells a wrong wrapping key from a tampered file.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64, toBase64 } from './base64.js';
@@ -39,7 +38,9 @@ export function stateKeys(wrappingKey: Uint8Array): StateKeys {
   }
   const cached = derived.get(wrappingKey);
   if (cached && equalBytes(cached.bytes, wrappingKey)) return cached.keys;
-  const derive = (label: string) => hkdf(sha256, wrappingKey, undefined, utf8.encode(`hmac-kms state v1 ${label}`), 32);
+  // the wrapping key is already a uniform 32-byte key: HKDF's extract step adds nothing (RFC 5869 §3.3), and its
+  // expand step for one block is this HMAC of the label
+  const derive = (label: string) => hmac(sha256, wrappingKey, utf8.encode(`hmac-kms state v1 ${label}\u0001`));
   const sealKey = derive('seal');
   const nonceKey = derive('nonce');
   const macKey = derive('mac');

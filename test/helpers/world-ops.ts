@@ -81,7 +81,7 @@ export const command: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: call('RevokeGrant', { grant: idx }) },
   { weight: 1, arbitrary: call('PutKeyPolicy', { ...key, policy: small(KEY_POLICIES.length - 1), bypass: fc.boolean() }) },
   { weight: 1, arbitrary: call('GetKeyPolicy', key) },
-  { weight: 1, arbitrary: call('ReplicateKey', { ...key, to: small(1) }) },
+  { weight: 3, arbitrary: call('ReplicateKey', { ...key, to: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constant(0) }) }) },
   { weight: 1, arbitrary: call('UpdatePrimaryRegion', { ...key, to: small(1) }) },
   { weight: 1, arbitrary: fc.record({ days: fc.integer({ min: 1, max: 40 }) }).map((r): Cmd => ({ t: 'advance', ...r })) },
   { weight: 1, arbitrary: fc.record({ who: fc.integer({ min: 1, max: 3 }), policy: small(IDENTITY_POLICIES.length - 1), name: small(1) }).map((r): Cmd => ({ t: 'identity', ...r })) },

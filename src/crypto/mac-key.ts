@@ -28,19 +28,38 @@ let revealMaterial: (key: MacKey) => Uint8Array;
  */
 export class MacKey {
   readonly #hash: CHash;
-  readonly #material: Uint8Array;
+  #material: Uint8Array | undefined;
+  /** Where the material comes from when it is needed first (a restored key opens its sealed material then). */
+  #load: (() => Uint8Array) | undefined;
   #keyed: KeyedHmac | undefined;
   #scratch: Scratch | undefined;
 
   static {
-    revealMaterial = (key) => key.#material;
+    revealMaterial = (key) => key.#bytes();
   }
 
-  /** `material` is copied; any length is accepted (keys longer than a block are hashed first, RFC 2104 §2). */
-  constructor(hash: CHash, material: Uint8Array) {
-    abytes(material, undefined, 'key material');
+  /**
+   * `material` is copied; any length is accepted (keys longer than a block are hashed first, RFC 2104 §2). A function
+   * gives the material when it is first needed, and is then dropped (a restored world opens 100,000 sealed keys only
+   * as they are used).
+   */
+  constructor(hash: CHash, material: Uint8Array | (() => Uint8Array)) {
     this.#hash = hash;
-    this.#material = material.slice();
+    if (typeof material === 'function') this.#load = material;
+    else {
+      abytes(material, undefined, 'key material');
+      this.#material = material.slice();
+    }
+  }
+
+  #bytes(): Uint8Array {
+    if (!this.#material) {
+      const bytes = this.#load!();
+      abytes(bytes, undefined, 'key material');
+      this.#material = bytes;
+      this.#load = undefined;
+    }
+    return this.#material;
   }
 
   /** Tag length in bytes: the hash's full output. */
@@ -51,7 +70,7 @@ export class MacKey {
   #run(message: Uint8Array, out: Uint8Array): void {
     let scratch = this.#scratch;
     if (!scratch) {
-      this.#keyed = hmac.create(this.#hash, this.#material);
+      this.#keyed = hmac.create(this.#hash, this.#bytes());
       scratch = this.#scratch = scratchFor(this.#hash);
     }
     const state = (scratch.state = this.#keyed!._cloneInto(scratch.state));

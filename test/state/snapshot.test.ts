@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HmacKms, StateError, type StateSnapshot } from '../../src/index.js';
 import { exportMacKeyMaterial } from '../../src/crypto/mac-key.js';
 import { worldOf } from '../../src/kms.js';
+import { canonicalJson } from '../../src/state/snapshot.js';
 import { allKeys } from '../../src/model/world.js';
 import { arnOf, bytes, DAY, expectKmsError, fixture, IDS, MATERIAL, T0 } from '../helpers/kms.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -91,6 +92,18 @@ describe('exportState / fromState', () => {
     const a = kms.exportState({ wrappingKey });
     expect(kms.exportState({ wrappingKey })).toEqual(a);
     expect(HmacKms.fromState(a, { wrappingKey }).exportState({ wrappingKey })).toEqual(a);
+  });
+
+  it('is written in canonical form (the MAC is one native stringify); a copy with reordered members still opens', async () => {
+    const { kms } = await richWorld();
+    const snapshot = kms.exportState({ wrappingKey });
+    const { mac: _m, ...body } = snapshot;
+    expect(JSON.stringify(body)).toBe(canonicalJson(body));
+    const reverse = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reverse) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverse(x)])) : v;
+    const reordered = reverse(JSON.parse(JSON.stringify(snapshot)));
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(snapshot));
+    expect(await observeWorld(HmacKms.fromState(reordered, { wrappingKey }))).toEqual(await observeWorld(HmacKms.fromState(snapshot, { wrappingKey })));
   });
 
   it('holds no key material in any encoding, and no grant token', async () => {

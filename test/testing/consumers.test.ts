@@ -4,7 +4,12 @@
 // hash). Packages the fixtures do not install themselves (@aws-sdk/client-kms, @noble/*) resolve from this
 // repository's node_modules, as a consumer's own would.
 // - jest, default configuration: the CommonJS runtime, which has no require(esm) (noble 2 is ESM only, so every CJS
-//   build bundles it), and the ESM runtime (--experimental-vm-modules).
+//   build bundles it), and the ESM runtime (--experimental-vm-modules); hmac-kms, hmac-kms/node and hmac-kms/testing.
+// - vitest (this repository's): hmac-kms/testing imported and required, and the README's "Testing your code"
+//   examples, each a spec file as a user would paste it.
+// - TypeScript: tsc over each fixture's typed files, with the packed declarations (the matchers' augmentations of
+//   vitest, @jest/globals and @types/jest, and the README's examples).
+// Both jest suites and both vitest suites run one scenario (test/fixtures/consumer-scenario.cjs).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +22,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures');
 const JEST = join(FIXTURES, 'jest-consumer');
+const VITEST = join(FIXTURES, 'vitest-consumer');
+const README_SPECS = join(VITEST, 'generated');
+const README_JEST = join(JEST, 'generated');
 const run = promisify(execFile);
 
 /** The environment of a consumer's test run: no AWS settings and nothing of the vitest running this file. */
@@ -57,7 +65,7 @@ async function installPackage(tarball: string, dirs: string[]): Promise<void> {
 interface JestReport {
   numPassedTests: number;
   numFailedTests: number;
-  numRuntimeErrorTestSuites: number;
+  numRuntimeErrorTestSuites?: number;
   testResults: { name: string; message: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
 }
 
@@ -71,13 +79,49 @@ async function runJest(nodeArgs: string[], pattern: string): Promise<JestReport>
   return JSON.parse(readFileSync(report, 'utf8')) as JestReport;
 }
 
+/** The code blocks of the README's "Testing your code" section: each ts block is a vitest spec, each js block a jest test. */
+function readmeBlocks(lang: 'ts' | 'js'): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Testing your code');
+  expect(start, 'the README has the "Testing your code" section').toBeGreaterThan(0);
+  const end = readme.indexOf('\n## ', start + 1);
+  return [...readme.slice(start, end < 0 ? undefined : end).matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]!);
+}
+
+/** Writes the README's blocks into the fixtures (generated/, ignored by git), as files a user would paste them into. */
+function writeReadmeBlocks(): void {
+  for (const [dir, lang, name] of [[README_SPECS, 'ts', 'readme-%.spec.mts'], [README_JEST, 'js', 'readme-%.test.cjs']] as const) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    readmeBlocks(lang).forEach((code, i) => writeFileSync(join(dir, name.replace('%', String(i + 1))), code));
+  }
+}
+
+/** Runs vitest in the vitest fixture and returns its JSON report (the same shape as jest's). */
+async function runVitest(): Promise<JestReport> {
+  const report = join(mkdtempSync(join(tmpdir(), 'hmac-kms-vitest-')), 'report.json');
+  const args = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=json', `--outputFile=${report}`];
+  await run(process.execPath, args, { cwd: VITEST, env: consumerEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }).catch((e: { stderr?: string }) => {
+    if (!existsSync(report)) throw new Error(`vitest did not run: ${e.stderr ?? String(e)}`);
+  });
+  return JSON.parse(readFileSync(report, 'utf8')) as JestReport;
+}
+
+/** tsc over a fixture's tsconfig.json: the errors it prints ('' when none). */
+async function typeCheck(dir: string): Promise<string> {
+  return run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir }).then(
+    () => '',
+    (e: { stdout?: string; message: string }) => e.stdout || e.message,
+  );
+}
+
 function expectAllPassed(report: JestReport, atLeast: number): void {
   const failures = report.testResults.flatMap((f) => [
     ...(f.message ? [`${f.name}: ${f.message}`] : []),
     ...f.assertionResults.filter((a) => a.status !== 'passed').map((a) => `${a.fullName}: ${a.failureMessages.join('\n')}`),
   ]);
   expect(failures.join('\n\n')).toBe('');
-  expect(report.numFailedTests + report.numRuntimeErrorTestSuites).toBe(0);
+  expect(report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0)).toBe(0);
   expect(report.numPassedTests).toBeGreaterThanOrEqual(atLeast);
 }
 
@@ -85,17 +129,42 @@ beforeAll(async () => {
   expect(existsSync(join(ROOT, 'dist/index.cjs')), 'dist/ is built by npm test before the suites run').toBe(true);
   const started = performance.now();
   const [tarball] = await Promise.all([pack(), ensureInstalled(JEST)]);
-  await installPackage(tarball, [JEST]);
+  await installPackage(tarball, [JEST, VITEST]);
   rmSync(join(tarball, '..'), { recursive: true, force: true });
+  writeReadmeBlocks();
   console.log(`consumer fixtures ready in ${Math.round(performance.now() - started)} ms`);
 }, 300_000);
 
 describe('jest consumer (jest pinned in test/fixtures/jest-consumer)', () => {
-  it("jest's default CommonJS runtime: require('hmac-kms') and require('hmac-kms/node') load and work", async () => {
-    expectAllPassed(await runJest([], '\\.test\\.cjs$'), 2);
+  it("jest's default CommonJS runtime: require('hmac-kms'), 'hmac-kms/node' and 'hmac-kms/testing' load and work", async () => {
+    const blocks = readmeBlocks('js').length;
+    expect(blocks, 'the README section shows jest').toBeGreaterThanOrEqual(1);
+    const report = await runJest([], '\\.test\\.cjs$');
+    expectAllPassed(report, 4 + blocks);
+    expect(report.testResults.filter((f) => f.name.includes('/generated/readme-')).length).toBe(blocks);
   }, 120_000);
 
-  it("jest's ESM runtime (--experimental-vm-modules): import 'hmac-kms' and 'hmac-kms/node'", async () => {
-    expectAllPassed(await runJest(['--experimental-vm-modules'], '\\.test\\.mjs$'), 2);
+  it("jest's ESM runtime (--experimental-vm-modules): import 'hmac-kms', 'hmac-kms/node' and 'hmac-kms/testing'", async () => {
+    expectAllPassed(await runJest(['--experimental-vm-modules'], '\\.test\\.mjs$'), 4);
+  }, 120_000);
+
+  it('TypeScript: the matchers type-check with @jest/globals and with @types/jest (skipLibCheck off)', async () => {
+    expect(await typeCheck(JEST)).toBe('');
+  }, 120_000);
+});
+
+describe('vitest consumer (test/fixtures/vitest-consumer)', () => {
+  it('import and require of hmac-kms/testing, both builds together, and every example of the README section', async () => {
+    const blocks = readmeBlocks('ts').length;
+    expect(blocks, 'the README section shows examples').toBeGreaterThanOrEqual(3);
+    const report = await runVitest();
+    expectAllPassed(report, 6 + blocks);
+    const readmeFiles = report.testResults.filter((f) => f.name.includes('/generated/readme-'));
+    expect(readmeFiles.length).toBe(blocks);
+    for (const f of readmeFiles) expect(f.assertionResults.length, `${f.name} has tests`).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('TypeScript: the specs and the README examples type-check against the packed declarations', async () => {
+    expect(await typeCheck(VITEST)).toBe('');
   }, 120_000);
 });

@@ -4,6 +4,7 @@
 // `hmac-kms/jwt` is its own entry with its own budget, and bundles nothing of the core.
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -21,12 +22,12 @@ describe('packaging gates', () => {
     expect(stdout).toContain('All good!');
   }, 60_000);
 
-  it('@arethetypeswrong/cli --pack: no problems for hmac-kms, hmac-kms/jwt and hmac-kms/node', async () => {
+  it('@arethetypeswrong/cli --pack: no problems for hmac-kms, hmac-kms/jwt, hmac-kms/node and hmac-kms/testing', async () => {
     const { stdout } = await run(bin('attw'), ['--pack', '--format', 'json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string }) => e);
     const report = JSON.parse(stdout);
     expect(report.analysis.problems).toEqual([]);
     expect(report.problems).toEqual({});
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './jwt', './node', './package.json']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './jwt', './node', './package.json', './testing']);
   }, 120_000);
 
   it('npm pack: the built package, README, LICENSE, package.json; no sources, tests, vectors, vendor files or maps', async () => {
@@ -48,9 +49,26 @@ describe('packaging gates', () => {
       'dist/node/index.d.cts',
       'dist/node/index.d.ts',
       'dist/node/index.js',
+      'dist/node/testing.cjs',
+      'dist/node/testing.js',
+      'dist/testing/index.cjs',
+      'dist/testing/index.d.cts',
+      'dist/testing/index.d.ts',
+      'dist/testing/index.js',
       'package.json',
     ]);
   }, 60_000);
+
+  it('one copy of the core: only dist/index.* define its classes; CJS builds bundle @noble (ESM only), ESM builds import it', () => {
+    const files = ['index.js', 'index.cjs', 'node/index.js', 'node/index.cjs', 'node/testing.js', 'node/testing.cjs', 'testing/index.js', 'testing/index.cjs', 'jwt/index.js', 'jwt/index.cjs', 'cli.js'];
+    const text = Object.fromEntries(files.map((f) => [f, readFileSync(`${ROOT}dist/${f}`, 'utf8')]));
+    const defining = files.filter((f) => /\b(HmacKms|KmsServiceException|DisabledException) = class\b|\bclass (HmacKms|KmsServiceException|DisabledException)\b/.test(text[f]!));
+    expect(defining).toEqual(['index.js', 'index.cjs']);
+    for (const f of files.filter((f) => /^(node|testing)\/|^cli/.test(f))) expect(text[f], f).toMatch(/from ['"]hmac-kms['"]|require\(['"]hmac-kms['"]\)/);
+    const importsNoble = (f: string) => /from ['"]@noble\/|require\(['"]@noble\//.test(text[f]!);
+    expect(files.filter((f) => f.endsWith('.cjs') && importsNoble(f))).toEqual([]);
+    expect(importsNoble('index.js')).toBe(true);
+  });
 
   it(`bundle sizes (esbuild --minify, gzip -9), the whole core within ${BUDGET_GZIP / 1024} KB`, async () => {
     const sizes: Record<string, { minified: number; gzip: number }> = {};

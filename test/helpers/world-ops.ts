@@ -117,7 +117,7 @@ const GRANT_OPS = ['GenerateMac', 'VerifyMac', 'DescribeKey', 'CreateGrant', 'Re
 
 /** The concrete input of a call command, from the history; undefined for a command that has nothing to act on. */
 export function inputOf(cmd: Extract<Cmd, { t: 'call' }>, h: History): Record<string, unknown> {
-  const a = cmd.a as Record<string, never>;
+  const a = cmd.a as Record<string, unknown>;
   const k = h.keys.length ? h.keys[(a.key as number) % h.keys.length]! : undefined;
   const keyRef = () => (k ? ((a.form as number) === 0 ? k.id : k.arn) : '99999999-9999-4999-8999-999999999999');
   const g = h.grants.length ? h.grants[(a.grant as number) % h.grants.length]! : undefined;

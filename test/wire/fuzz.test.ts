@@ -72,7 +72,7 @@ const request_ = fc.record({
   extra: fc.dictionary(fc.constantFrom('authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token', 'x-amz-user-agent', 'content-encoding'), fc.oneof(fc.string({ maxLength: 60 }), fc.constant('AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=00'), fc.constant('AWS4-HMAC-SHA256 Credential=a/b/c'), fc.constant('UNSIGNED-PAYLOAD')), { maxKeys: 3 }),
 });
 
-function toReq(r: fc.RecordValue<typeof request_ extends fc.Arbitrary<infer T> ? T : never>): Req {
+function toReq(r: typeof request_ extends fc.Arbitrary<infer T> ? T : never): Req {
   const headers: Record<string, string> = { 'x-amz-target': r.target, ...r.extra };
   if (r.contentType) headers['content-type'] = r.contentType;
   return { method: r.method, headers, body: r.body };
@@ -143,7 +143,7 @@ describe('wire fuzz: the fetch handler', () => {
       fc.asyncProperty(request_, async (r) => {
         const q = toReq(r);
         const hasBody = q.method !== 'GET' && q.method !== 'HEAD';
-        const res = await withTimeout(handle(new Request(`http://${HOST}/`, { method: q.method, headers: q.headers, ...(hasBody ? { body: q.body } : {}) })), 2_000);
+        const res = await withTimeout(handle(new Request(`http://${HOST}/`, { method: q.method, headers: q.headers, ...(hasBody ? { body: q.body as unknown as BodyInit } : {}) })), 2_000);
         const headers = Object.fromEntries(res.headers);
         expectWellFormed(res.status, headers, await res.text(), `${q.method} ${q.headers['x-amz-target']}`);
       }),
@@ -159,7 +159,7 @@ describe('wire fuzz: the fetch handler', () => {
         const q = await signedRequest(m);
         const headers = new Headers();
         for (const [k, v] of Object.entries(q.headers)) if (k !== 'host' && k !== 'content-length') headers.set(k, v);
-        const res = await withTimeout(handle(new Request(`http://${HOST}/`, { method: 'POST', headers, body: q.body })), 2_000);
+        const res = await withTimeout(handle(new Request(`http://${HOST}/`, { method: 'POST', headers, body: q.body as unknown as BodyInit })), 2_000);
         const text = await res.text();
         expectWellFormed(res.status, Object.fromEntries(res.headers), text, `${m.op} mutation ${m.mutate}`);
         if (m.mutate === 0) expect(res.status, text).toBe(200);

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
+
+/** The package version, built into the Node entries (`hmac-kms --version`, GET /health). */
+const define = { __HMAC_KMS_VERSION__: JSON.stringify((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version) };
 
 // noble 2 is ESM only. Node >= 20.19 can require() it, but jest's CommonJS runtime (and any loader without
 // require(esm)) cannot: "Must use import to load ES Module: .../@noble/hashes/sha2.js". So every CJS build bundles the
@@ -28,6 +32,7 @@ const node: Options = {
   tsconfig: 'tsconfig.node.json',
   // the core is imported from the package itself, never bundled twice (one HmacKms class, one set of error classes)
   external: ['hmac-kms'],
+  define,
 };
 const testing: Options = {
   // hmac-kms/testing anywhere else (browsers, workerd): the same but startTestServer
@@ -66,5 +71,6 @@ export default defineConfig([
     treeshake: true,
     tsconfig: 'tsconfig.node.json',
     external: ['hmac-kms'],
+    define,
   },
 ]);

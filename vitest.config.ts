@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 const src = (path: string) => new URL(`./src/${path}`, import.meta.url).pathname;
 
 export default defineConfig({
+  // as tsup builds it into the Node entries
+  define: { __HMAC_KMS_VERSION__: JSON.stringify((JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version) },
   // the package's own entries run from source: src/node imports the core as 'hmac-kms' (as the published package
   // does), and README examples import 'hmac-kms/jwt' and 'hmac-kms/node'. Exact matches, so that one entry never
   // resolves as a path under another.

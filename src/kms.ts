@@ -10,7 +10,7 @@ import { DryRunOperationException, KMSInternalException, KmsServiceException } f
 import type { CreateKeyResponse, KmsOperations, ResponseMetadata } from './model/kms-types.generated.js';
 import { checkKeyState } from './model/key-states.js';
 import { parseCaller, type Caller } from './model/principal.js';
-import { DEFAULT_HMAC_UNSUPPORTED_REGIONS, isAccountId, isRegionName, partitionOf } from './model/regions.js';
+import { CURRENT_HMAC_UNSUPPORTED_REGIONS, DEFAULT_HMAC_UNSUPPORTED_REGIONS, isAccountId, isRegionName, partitionOf } from './model/regions.js';
 import { validateInput } from './model/validate.js';
 import { createWorld, purgeDeletedKeys, removeIdentityPolicy, setIdentityPolicy, type World } from './model/world.js';
 import { identityKey, requireIdentityAccess, requireKeyAccess, type AuthRequest } from './policy/authorize.js';
@@ -43,7 +43,12 @@ export interface HmacKmsOptions {
   onAuditError?: (error: unknown, event: AuditEvent) => void;
   /** Adjustable AWS quotas (defaults: 100,000 keys per account and Region, 50 aliases and 50,000 grants per key). */
   quotas?: Partial<Quotas>;
-  /** Regions without HMAC keys. Default: the list the KMS Developer Guide gave in 2022 (see README). */
+  /**
+   * Which Regions hold HMAC keys: `'seed'` (default) — all but the five the KMS Developer Guide listed in 2022, as the
+   * project's seed does; `'all'` — today's AWS, all but China. `hmacUnsupportedRegions` names the Regions instead.
+   */
+  hmacRegions?: 'seed' | 'all';
+  /** Regions without HMAC keys, by name (overrides `hmacRegions`). */
   hmacUnsupportedRegions?: readonly string[];
 }
 
@@ -95,6 +100,13 @@ export let applyChange: (kms: HmacKms, record: ChangeRecord) => void;
 /** Internal, for durable stores: delete the keys whose deletion came due by the clock (start-up), as a change. */
 export let settle: (kms: HmacKms) => Promise<void>;
 
+/** How many keys the world holds, in every account and Region (start-up messages, health checks). */
+export function countKeys(kms: HmacKms): number {
+  let n = 0;
+  for (const regions of worldOf(kms).accounts.values()) for (const state of regions.values()) n += state.keys.size;
+  return n;
+}
+
 /** What `seedKey` takes: `KeySpec` and `KeyMaterial` (the spec's key length), and optionally what CreateKey takes. */
 export type SeedKeyInput = SeedKeyRequest;
 
@@ -132,6 +144,8 @@ export class HmacKms {
         if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`HmacKms: ${name} must be a function`);
       }
       const random = o.random ?? defaultRandom;
+      if (o.hmacRegions !== undefined && o.hmacRegions !== 'seed' && o.hmacRegions !== 'all') throw new TypeError(`HmacKms: hmacRegions must be 'seed' or 'all' (got ${JSON.stringify(o.hmacRegions)})`);
+      const unsupported = o.hmacUnsupportedRegions ?? (o.hmacRegions === 'all' ? CURRENT_HMAC_UNSUPPORTED_REGIONS : DEFAULT_HMAC_UNSUPPORTED_REGIONS);
       const quotas = { ...DEFAULT_QUOTAS, ...o.quotas };
       for (const [name, value] of Object.entries(quotas)) {
         if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`HmacKms: quotas.${name} must be a non-negative integer`);
@@ -144,7 +158,7 @@ export class HmacKms {
         random,
         audit: o.audit,
         onAuditError: o.onAuditError ?? ((e) => console.error('hmac-kms: the audit sink failed; the call stands', e)),
-        config: { quotas: Object.freeze(quotas), hmacUnsupportedRegions: new Set(o.hmacUnsupportedRegions ?? DEFAULT_HMAC_UNSUPPORTED_REGIONS) },
+        config: { quotas: Object.freeze(quotas), hmacUnsupportedRegions: new Set(unsupported) },
         journal: undefined,
       };
       this.#caller = caller;

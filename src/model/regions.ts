@@ -35,5 +35,11 @@ export const DEFAULT_HMAC_UNSUPPORTED_REGIONS: readonly string[] = Object.freeze
   'us-gov-west-1',
 ]);
 
+/**
+ * Regions without HMAC keys today: "HMAC KMS keys are supported in all Regions that AWS KMS supports except China"
+ * (the guide's last archived version, 2023-02, and since). `hmacRegions: 'all'` / `--hmac-regions all`.
+ */
+export const CURRENT_HMAC_UNSUPPORTED_REGIONS: readonly string[] = Object.freeze(['cn-north-1', 'cn-northwest-1']);
+
 const ACCOUNT_PATTERN = /^\d{12}$/;
 export const isAccountId = (value: unknown): value is string => typeof value === 'string' && ACCOUNT_PATTERN.test(value);

@@ -1,83 +1,328 @@
 #!/usr/bin/env node
 /**
- * hmac-kms serve [--host 127.0.0.1] [--port 4599] [--region us-east-1] [--account 111122223333] [--seed FILE]
- *                [--credentials FILE]
+ * The command line: `hmac-kms serve [flags]`, `hmac-kms --version`, `hmac-kms --help`. Every flag can also come from
+ * the environment as `HMAC_KMS_<FLAG>` (`--wrapping-key-file` is `HMAC_KMS_WRAPPING_KEY_FILE`); flags win.
  */
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync, readlinkSync, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startServer } from './server.js';
+import { CURRENT_HMAC_UNSUPPORTED_REGIONS, DEFAULT_HMAC_UNSUPPORTED_REGIONS, type AuditEvent, type Credentials, type RequestLogEntry } from 'hmac-kms';
+import { planSeed } from './seed.js';
+import { startServer, type RunningServer } from './server.js';
+import { parseWrappingKey } from './state-file.js';
+import { VERSION } from './version.js';
 
-const USAGE = `usage: hmac-kms serve [--host 127.0.0.1] [--port 4599] [--region us-east-1] [--account 111122223333]
-                      [--seed FILE] [--credentials FILE]
+const HELP = `hmac-kms ${VERSION}: AWS KMS HMAC keys, emulated. A local KMS endpoint for the AWS CLI and every AWS SDK.
 
-  --seed FILE         a JSON list of keys to create first: {"KeySpec":"HMAC_256","KeyMaterial":"<hex or base64>",
-                      "KeyId":"<uuid>","Description":"...","Tags":[...],"Policy":"...","MultiRegion":false}
-  --credentials FILE  a JSON object {"<access key id>": {"secretAccessKey": "...", "principal": "<IAM ARN>"}};
-                      when given, every request must be SigV4-signed by one of them and runs as its principal.
-                      Without it, any signature is accepted and requests run as the account's root.`;
+usage: hmac-kms serve [flags]     run a KMS endpoint (hmac-kms serve --help for the flags)
+       hmac-kms --version         print the version
+       hmac-kms --help            print this help
+`;
+
+const SERVE_HELP = `usage: hmac-kms serve [flags]
+
+Serves the AWS KMS API (AWS JSON 1.1, SigV4) for HMAC keys on http://HOST:PORT. It answers for every Region a request
+names (the Region of its SigV4 credential scope); --region is the default Region for unsigned requests.
+
+  --host HOST                 address to listen on (default 127.0.0.1, this machine only). Inside a container use
+                              --host 0.0.0.0, or the endpoint cannot be reached from outside it.
+  --port PORT                 port (default 4599; 0 picks a free one)
+  --region REGION             default Region (default us-east-1)
+  --account ACCOUNT           the account of unsigned requests and of seeded keys (default 111122223333)
+  --seed FILE                 keys (with aliases and grants) and IAM identity policies to create at start-up (with
+                              --state: only when the state file is created). A JSON list of keys, or
+                              {"Keys": [...], "IdentityPolicies": [...]}; a key: {"KeySpec": "HMAC_256",
+                              "KeyMaterial": "<hex or base64>", "KeyId": "<uuid>", "Description": "...", "Tags": [...],
+                              "Policy": {...}, "MultiRegion": false, "Aliases": ["alias/app"], "Grants":
+                              [{"GranteePrincipal": "arn:...", "Operations": ["GenerateMac"]}], "Account": "...",
+                              "Region": "..."}; an identity policy: {"Principal": "arn:aws:iam::...:role/App",
+                              "PolicyName": "kms", "PolicyDocument": {...}}
+  --credentials FILE          {"<access key id>": {"secretAccessKey": "...", "principal": "<IAM ARN>"}}: every request
+                              must then be SigV4-signed by one of them and runs as its principal. Without it, any
+                              signature is accepted and requests run as the root of --account.
+  --state FILE                keep keys, aliases, grants and policies in FILE (created when missing): every change is
+                              on disk before it is answered, and a restart finds it all again. Needs a wrapping key.
+  --compact-after N           with --state: write a fresh snapshot after N changes (default 10000)
+  --wrapping-key-file FILE    the 32-byte key the state file's secrets are sealed under (64 hex digits or base64);
+                              or set HMAC_KMS_WRAPPING_KEY. Make one: openssl rand -hex 32
+  --hmac-regions seed|all     Regions with HMAC keys: seed (default) = all but af-south-1, cn-north-1,
+                              cn-northwest-1, eu-central-1, us-gov-west-1 (the KMS guide of 2022); all = today's AWS,
+                              all but China
+  --log text|json             one line per request on stdout (default text): time, operation, key or alias, caller,
+                              HTTP status, error, milliseconds. Never a message, MAC, token or key material.
+  --quiet                     no request log (start-up lines and errors still print)
+  --audit FILE                append one CloudTrail-shaped record per call to FILE (JSON lines)
+  -h, --help                  this help
+
+Every flag can also be set as HMAC_KMS_<FLAG> (HMAC_KMS_PORT=4600, HMAC_KMS_STATE=kms.json, HMAC_KMS_QUIET=1);
+flags win. Stop with Ctrl-C or SIGTERM. In scripts and containers run it without npx, so that signals reach it:
+  exec node node_modules/hmac-kms/dist/cli.js serve ...   (or: npm exec -- hmac-kms serve ...)
+`;
+
+interface Flags {
+  host: string;
+  port: string;
+  region: string;
+  account: string;
+  seed?: string;
+  credentials?: string;
+  state?: string;
+  'wrapping-key-file'?: string;
+  'compact-after': string;
+  'hmac-regions': string;
+  log: string;
+  quiet: boolean;
+  audit?: string;
+}
+
+const STRING_FLAGS = ['host', 'port', 'region', 'account', 'seed', 'credentials', 'state', 'wrapping-key-file', 'compact-after', 'hmac-regions', 'log', 'audit'] as const;
+const BOOLEAN_FLAGS = ['quiet'] as const;
+const DEFAULTS = { host: '127.0.0.1', port: '4599', region: 'us-east-1', account: '111122223333', 'compact-after': '10000', 'hmac-regions': 'seed', log: 'text' };
+const envName = (flag: string) => `HMAC_KMS_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+class UsageError extends Error {}
+
+/** Flags, then HMAC_KMS_<FLAG>, then defaults; and where each came from (for the start-up lines). */
+function configure(args: string[], env: NodeJS.ProcessEnv): { flags: Flags; fromEnv: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
+        ...Object.fromEntries(BOOLEAN_FLAGS.map((f) => [f, { type: 'boolean' as const }])),
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) throw Object.assign(new UsageError(''), { help: true });
+  const fromEnv: string[] = [];
+  const flags: Record<string, string | boolean | undefined> = {};
+  for (const f of STRING_FLAGS) {
+    const v = values[f] ?? env[envName(f)];
+    if (values[f] === undefined && env[envName(f)] !== undefined) fromEnv.push(envName(f));
+    flags[f] = v ?? (DEFAULTS as Record<string, string>)[f];
+  }
+  for (const f of BOOLEAN_FLAGS) {
+    const e = env[envName(f)];
+    if (values[f] === undefined && e !== undefined) fromEnv.push(envName(f));
+    flags[f] = values[f] ?? (e !== undefined && !/^(0|false|no|)$/i.test(e));
+  }
+  if (env.HMAC_KMS_WRAPPING_KEY !== undefined) fromEnv.push('HMAC_KMS_WRAPPING_KEY');
+  return { flags: flags as unknown as Flags, fromEnv };
+}
 
 function readJson(file: string, what: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read ${what} file ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read the ${what} file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`the ${what} file ${file} is not JSON: ${(e as Error).message}`);
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== 'serve') {
-    console.error(command === undefined || command === '--help' || command === '-h' ? USAGE : `unknown command ${command}\n${USAGE}`);
-    return command === '--help' || command === '-h' ? 0 : 2;
+/** Who holds a TCP port, on Linux (/proc): "pid 1234 (node dist/cli.js serve)", or undefined. */
+function holderOfPort(port: number): string | undefined {
+  try {
+    const inodes = new Set<string>();
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length > 9 && cols[3] === '0A' && parseInt(cols[1]!.split(':').pop()!, 16) === port) inodes.add(cols[9]!);
+      }
+    }
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+          const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+          if (m && inodes.has(m[1]!)) return `pid ${pid} (${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ')})`;
+        }
+      } catch {
+        // another user's process, or gone
+      }
+    }
+  } catch {
+    // not Linux
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '4599' },
-      region: { type: 'string', default: 'us-east-1' },
-      account: { type: 'string', default: '111122223333' },
-      seed: { type: 'string' },
-      credentials: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+  return undefined;
+}
+
+/** Request log lines, written in batches so that logging does not slow the server down. */
+function requestLog(format: 'text' | 'json'): (e: RequestLogEntry) => void {
+  let buffer: string[] = [];
+  const flush = () => {
+    const text = buffer.join('');
+    buffer = [];
+    process.stdout.write(text);
+  };
+  return (e) => {
+    const ms = Math.round(e.ms * 10) / 10;
+    buffer.push(
+      format === 'json'
+        ? `${JSON.stringify({ time: e.time.toISOString(), operation: e.operation ?? null, key: e.key ?? null, caller: e.caller ?? null, region: e.region ?? null, status: e.status, error: e.error ?? null, ms })}\n`
+        : `${e.time.toISOString()} ${e.operation ?? '-'} ${e.key ?? '-'} ${e.caller ?? '-'} ${e.status} ${e.error ?? '-'} ${ms}ms\n`,
+    );
+    if (buffer.length === 1) setImmediate(flush);
+  };
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { flags, fromEnv } = configure(args, process.env);
+  const port = Number(flags.port);
+  if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port must be 0..65535 (got ${flags.port})`);
+  if (!/^\d{12}$/.test(flags.account)) throw new UsageError(`--account must be 12 digits (got ${flags.account})`);
+  if (flags['hmac-regions'] !== 'seed' && flags['hmac-regions'] !== 'all') throw new UsageError(`--hmac-regions must be seed or all (got ${flags['hmac-regions']})`);
+  if (flags.log !== 'text' && flags.log !== 'json') throw new UsageError(`--log must be text or json (got ${flags.log})`);
+  const compactAfter = Number(flags['compact-after']);
+  if (!/^\d+$/.test(flags['compact-after']) || compactAfter < 1) throw new UsageError(`--compact-after must be a positive whole number (got ${flags['compact-after']})`);
+  const seed = flags.seed === undefined ? undefined : readJson(flags.seed, 'seed');
+  if (seed !== undefined) {
+    try {
+      planSeed(seed);
+    } catch (e) {
+      throw new UsageError(`--seed ${flags.seed}: ${(e as Error).message}`);
+    }
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535 (got ${values.port})`);
-  const seed = values.seed ? readJson(values.seed, 'seed') : undefined;
-  if (seed !== undefined && !Array.isArray(seed)) throw new Error('--seed: the file must hold a JSON list');
-  const credentials = values.credentials ? (readJson(values.credentials, 'credentials') as never) : undefined;
-  const server = await startServer({
-    host: values.host!,
-    port,
-    kmsOptions: { region: values.region!, accountId: values.account! },
-    ...(seed ? { seed: seed as never } : {}),
-    ...(credentials ? { credentials } : {}),
-  });
-  console.log(`hmac-kms: KMS endpoint ${server.url} (region ${values.region}, account ${values.account}${credentials ? ', SigV4 required' : ''})`);
-  console.log(`try: aws kms create-key --key-spec HMAC_256 --key-usage GENERATE_VERIFY_MAC --region ${values.region} --endpoint-url ${server.url}`);
+  const credentials = flags.credentials === undefined ? undefined : (readJson(flags.credentials, 'credentials') as Credentials);
+  let wrappingKey: Uint8Array | undefined;
+  if (flags['wrapping-key-file'] !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags['wrapping-key-file'], 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the wrapping key file: ${(e as Error).message}`);
+    }
+    wrappingKey = parseWrappingKey(text, `--wrapping-key-file ${flags['wrapping-key-file']}`);
+  } else if (process.env.HMAC_KMS_WRAPPING_KEY !== undefined) {
+    wrappingKey = parseWrappingKey(process.env.HMAC_KMS_WRAPPING_KEY, 'HMAC_KMS_WRAPPING_KEY');
+  }
+  if (flags.state !== undefined && !wrappingKey) {
+    throw new UsageError(
+      `--state needs a wrapping key: the state's key material is sealed under it, never written in the clear, and without it the file cannot be opened again.
+Make one and keep it:  openssl rand -hex 32 > kms-wrapping.key   (or: node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")
+then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file kms-wrapping.key   (or set HMAC_KMS_WRAPPING_KEY)`,
+    );
+  }
+  let audit: WriteStream | undefined;
+  if (flags.audit !== undefined) {
+    audit = createWriteStream(flags.audit, { flags: 'a', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => audit!.once('open', () => resolve()).once('error', (e) => reject(new UsageError(`cannot open --audit ${flags.audit}: ${e.message}`))));
+  }
+  const log = flags.quiet ? undefined : requestLog(flags.log as 'text' | 'json');
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      host: flags.host,
+      port,
+      kmsOptions: {
+        region: flags.region,
+        accountId: flags.account,
+        hmacRegions: flags['hmac-regions'] as 'seed' | 'all',
+        ...(audit ? { audit: (e: AuditEvent) => void audit!.write(`${JSON.stringify(e)}\n`) } : {}),
+      },
+      ...(seed !== undefined ? { seed: seed as never } : {}),
+      ...(credentials ? { credentials } : {}),
+      ...(flags.state !== undefined ? { stateFile: flags.state, wrappingKey: wrappingKey!, compactAfter } : {}),
+      ...(log ? { onRequest: log } : {}),
+      onError: (e) => console.error(`hmac-kms: internal error (answered as KMSInternalException)\n${(e as Error)?.stack ?? String(e)}`),
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') {
+      const holder = holderOfPort(port);
+      throw new Error(
+        `port ${port} on ${flags.host} is already in use${holder ? ` by ${holder}` : ''}. Stop it (${holder ? `kill ${holder.split(' ')[1]}` : `lsof -i :${port} or fuser ${port}/tcp shows who holds it`}), or choose another port with --port. ` +
+          `(An "npx hmac-kms serve" stopped with SIGTERM can leave its server running: npx does not pass the signal on.)`,
+      );
+    }
+    throw e;
+  }
+
+  // start-up lines: where, what, and a first command that works as it is
+  const region = flags.region;
+  console.log(`hmac-kms ${VERSION}: KMS endpoint ${server.url} (Region ${region}, account ${flags.account}, ${credentials ? `SigV4 required: ${Object.keys(credentials).length} access key(s)` : 'any signature accepted, requests run as the account root'})`);
+  const shown = STRING_FLAGS.map((f) => `${f}=${(flags as unknown as Record<string, string | undefined>)[f] ?? '-'}`);
+  console.log(`  configuration: ${shown.join(' ')} quiet=${flags.quiet}${fromEnv.length ? ` (from the environment: ${fromEnv.map((n) => (n === 'HMAC_KMS_WRAPPING_KEY' ? `${n}=<redacted>` : n)).join(', ')})` : ''}`);
+  if (server.state) {
+    const o = server.state.opened;
+    console.log(`  state: ${server.state.path}: ${o.keys} key(s), ${o.created ? 'created' : `restored${o.replayed ? `, ${o.replayed} change(s) replayed` : ''}`}`);
+    if (o.droppedTornChange) console.log('  state: the last change in the file was cut short by a crash (it was never acknowledged): dropped');
+    if (!o.created && seed !== undefined) console.log(`  seed: ${flags.seed} not applied: the state file already exists (seeds apply when it is created)`);
+  }
+  const unsupported = flags['hmac-regions'] === 'all' ? CURRENT_HMAC_UNSUPPORTED_REGIONS : DEFAULT_HMAC_UNSUPPORTED_REGIONS;
+  for (const [id, c] of Object.entries(credentials ?? {})) {
+    const account = /^\d{12}$/.test(c.principal) ? c.principal : c.principal.split(':')[4];
+    if (account && account !== flags.account) {
+      console.warn(`hmac-kms: warning: credential ${id} acts as ${c.principal}, of account ${account}, not --account ${flags.account}: it sees only account ${account}'s keys (key ids and aliases are per account; seeded keys are in ${flags.account})`);
+    }
+  }
+  if (unsupported.includes(region)) {
+    console.warn(`hmac-kms: warning: ${region} has no HMAC keys with --hmac-regions ${flags['hmac-regions']} (CreateKey answers UnsupportedOperationException)${flags['hmac-regions'] === 'seed' ? '; --hmac-regions all offers them everywhere but China' : ''}`);
+  } else {
+    const creds = credentials ? Object.entries(credentials)[0]! : undefined;
+    const env = creds ? `AWS_ACCESS_KEY_ID=${creds[0]} AWS_SECRET_ACCESS_KEY=<its secret>` : 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test';
+    console.log(`  try: ${env} aws kms create-key --key-spec HMAC_256 --key-usage GENERATE_VERIFY_MAC --region ${region} --endpoint-url ${server.url}`);
+  }
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`hmac-kms: ${signal}, closing`);
     server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => (audit ? audit.end(() => process.exit(0)) : process.exit(0)),
+      (e: Error) => {
+        console.error(`hmac-kms: ${e.message}`);
+        process.exit(1);
+      },
     );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  return -1; // keep running
+}
+
+async function main(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(VERSION);
+    return 0;
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'serve') {
+    console.error(`hmac-kms: unknown command ${command}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    await serve(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if ((e as { help?: boolean }).help) {
+        process.stdout.write(SERVE_HELP);
+        return 0;
+      }
+      console.error(`hmac-kms: ${e.message}\n(hmac-kms serve --help lists the flags)`);
+      return 2;
+    }
+    throw e;
+  }
+  return undefined; // serving
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code !== undefined) process.exit(code);
   },
   (e: Error) => {
     console.error(`hmac-kms: ${e.message}`);

@@ -2,4 +2,6 @@
 export { startServer } from './server.js';
 export type { RunningServer, StartServerOptions } from './server.js';
 export { parseSeed } from './seed.js';
+export { openStateFile, parseWrappingKey } from './state-file.js';
+export type { StateFile, StateFileOptions } from './state-file.js';
 export type { SeedEntry } from './seed.js';

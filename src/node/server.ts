@@ -6,8 +6,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 // the core through the package itself, so that the server and its users share one HmacKms class and one set of errors
-import { createWireDispatcher, HmacKms, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
-import { parseSeed, type SeedEntry } from './seed.js';
+import { countKeys, createWireDispatcher, HmacKms, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
+import { VERSION } from './version.js';
+import { applySeed, planSeed, type Seed, type SeedEntry } from './seed.js';
+import { openStateFile, type StateFile } from './state-file.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1 (loopback only). */
@@ -20,9 +22,24 @@ export interface StartServerOptions {
   kmsOptions?: HmacKmsOptions;
   /** Access keys the server accepts (see createFetchHandler); without them any signature is accepted. */
   credentials?: Credentials;
-  /** Keys to seed before listening: `seedKey` inputs, or the JSON entries of `--seed FILE` (material in hex or base64). */
-  seed?: readonly (SeedKeyInput | SeedEntry)[];
+  /**
+   * What to create before listening (seed.ts): a list of keys (`seedKey` inputs, or `--seed FILE` entries with material
+   * in hex or base64, aliases and grants), or `{ Keys, IdentityPolicies }`. With `stateFile`, only when the file is
+   * created.
+   */
+  seed?: readonly (SeedKeyInput | SeedEntry)[] | Seed;
+  /**
+   * Keep the world in this file (created when missing): every change is on disk before its call is answered, and a
+   * restart finds it all again (see `openStateFile`). Needs `wrappingKey`; not with `kms`.
+   */
+  stateFile?: string;
+  /** 32 bytes: the key the state file's secrets are sealed under (`parseWrappingKey` reads the usual forms). */
+  wrappingKey?: Uint8Array;
+  /** With `stateFile`: write a fresh snapshot after this many changes (default 10,000). */
+  compactAfter?: number;
   onError?: WireOptions['onError'];
+  /** Told of every request once answered (a request log; see `RequestLogEntry`). */
+  onRequest?: WireOptions['onRequest'];
   /**
    * How long a client may take, in ms (issue #10.15: Node's defaults held idle sockets ~90 s and a trickling body
    * 300 s): `headers` to send its request head (default 10,000), `request` to send the whole request (30,000),
@@ -43,7 +60,9 @@ export interface RunningServer {
   readonly host: string;
   readonly port: number;
   readonly kms: HmacKms;
-  /** Stops accepting connections, lets requests in flight finish, then closes idle connections. */
+  /** With `stateFile`: the file, and how it was found (created, or restored with so many changes replayed). */
+  readonly state?: Pick<StateFile, 'path' | 'opened'>;
+  /** Stops accepting connections, lets requests in flight finish, closes idle connections, then the state file. */
   close(): Promise<void>;
 }
 
@@ -105,9 +124,31 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const kms = options.kms ?? new HmacKms(options.kmsOptions);
-  for (const entry of options.seed ?? []) await kms.seedKey(parseSeed(entry));
-  const dispatch = createWireDispatcher(kms, { ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.onError ? { onError: options.onError } : {}) });
+  if (options.seed !== undefined) planSeed(options.seed); // a bad seed is refused before anything starts
+  const seed = async (kms: HmacKms) => {
+    if (options.seed !== undefined) await applySeed(kms, options.seed);
+  };
+  let state: StateFile | undefined;
+  let kms: HmacKms;
+  if (options.stateFile !== undefined) {
+    if (options.kms) throw new TypeError('startServer: give either kms or stateFile (the state file makes the emulator)');
+    if (!options.wrappingKey) throw new TypeError('startServer: stateFile needs a wrappingKey (32 bytes)');
+    state = await openStateFile(options.stateFile, {
+      wrappingKey: options.wrappingKey,
+      ...(options.kmsOptions ? { kmsOptions: options.kmsOptions } : {}),
+      ...(options.compactAfter !== undefined ? { compactAfter: options.compactAfter } : {}),
+      initialize: seed,
+    });
+    kms = state.kms;
+  } else {
+    kms = options.kms ?? new HmacKms(options.kmsOptions);
+    await seed(kms);
+  }
+  const dispatch = createWireDispatcher(kms, {
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
 
   const timeouts = { headers: 10_000, request: 30_000, idle: 5_000, ...options.timeouts };
   const limit = openFileLimit();
@@ -124,6 +165,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       res.once('finish', () => {
         if (conn) conn.busy = false;
       });
+      if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
+        // for container health checks and scripts: up, which version, how many keys (never a KMS request)
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'ok', version: VERSION, keys: countKeys(kms) }));
+        return;
+      }
       void (async () => {
         try {
           const body = await readBody(req);
@@ -172,7 +219,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => {
+      void state?.close().catch(() => {});
+      reject(e);
+    });
     server.listen(options.port ?? 4599, host, () => {
       server.off('error', reject);
       resolve();
@@ -185,10 +235,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     host,
     port,
     kms,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
+    ...(state ? { state: { path: state.path, opened: state.opened } } : {}),
+    close: async () => {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.close((err) => (err ? reject(err) : resolve()));
+          server.closeIdleConnections();
+        });
+      } finally {
+        await state?.close();
+      }
+    },
   };
 }

@@ -22,6 +22,28 @@ export interface WireOptions {
   credentials?: Credentials;
   /** Told of unexpected internal errors (answered as KMSInternalException). Default: `console.error`. */
   onError?: (error: unknown) => void;
+  /**
+   * Told of every request once it is answered, for request logs: never a message, MAC, token or key material — only
+   * the operation, the key or alias the request named, the caller, the HTTP status, the error name and the time taken.
+   */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** One line of a request log. */
+export interface RequestLogEntry {
+  /** When the request arrived. */
+  time: Date;
+  /** The KMS operation (`GenerateMac`), or undefined when the request named none that exists. */
+  operation: string | undefined;
+  /** The key id, key ARN, alias name or alias ARN the request named (`KeyId`, `TargetKeyId` or `AliasName`). */
+  key: string | undefined;
+  /** The caller's ARN, once known (after the signature). */
+  caller: string | undefined;
+  region: string | undefined;
+  status: number;
+  /** The error's name (`__type`) when the request failed. */
+  error: string | undefined;
+  ms: number;
 }
 
 export interface WireResponse {
@@ -88,7 +110,26 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
   const instanceFor = callerCache(kms);
   const defaultPrincipal = `arn:${partitionOf(kms.region)}:iam::${kms.accountId}:root`;
 
-  return async function dispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}): Promise<WireResponse> {
+  const onRequest = options.onRequest;
+  if (onRequest) {
+    return async function loggedDispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}): Promise<WireResponse> {
+      const time = wire.now();
+      const start = performance.now();
+      const seen: Seen = {};
+      const res = await dispatch(req, origin, seen);
+      let error: string | undefined;
+      if (res.status !== 200) error = res.headers['x-amzn-errortype'];
+      try {
+        onRequest({ time, operation: seen.operation, key: seen.key, caller: seen.caller, region: seen.region, status: res.status, error, ms: performance.now() - start });
+      } catch (e) {
+        onError(e);
+      }
+      return res;
+    };
+  }
+  return dispatch;
+
+  async function dispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}, seen?: Seen): Promise<WireResponse> {
     // an id of our own only for answers made before the pipeline (which draws its own): none on the success path
     let ownId: string | undefined;
     const requestId = () => (ownId ??= wire.requestId());
@@ -105,6 +146,10 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
       const target = req.headers['x-amz-target'] ?? '';
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       if (!wire.hasOperation(operation)) return errorResponse(new UnknownOperationException(''), requestId());
+      if (seen) {
+        seen.operation = operation;
+        seen.region = signed.region;
+      }
       let json: unknown;
       try {
         json = JSON.parse(text.decode(req.body));
@@ -113,6 +158,11 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
       }
       const input = decodeBlobs(OPERATION_SHAPES[operation as keyof typeof OPERATION_SHAPES][0], json);
       const target_ = instanceFor(signed.credential?.principal ?? defaultPrincipal, signed.region);
+      if (seen) {
+        seen.caller = target_.principal;
+        const named = json !== null && typeof json === 'object' ? ((json as Record<string, unknown>).KeyId ?? (json as Record<string, unknown>).TargetKeyId ?? (json as Record<string, unknown>).AliasName) : undefined;
+        if (typeof named === 'string') seen.key = named;
+      }
       const userAgent = req.headers['user-agent'];
       const output = await target_[INVOKE](operation, input, {
         ...origin,
@@ -126,5 +176,13 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
       onError(e);
       return errorResponse(new KMSInternalException(INTERNAL), requestId());
     }
-  };
+  }
+}
+
+/** What a logged request revealed about itself on the way in. */
+interface Seen {
+  operation?: string;
+  key?: string;
+  caller?: string;
+  region?: string;
 }

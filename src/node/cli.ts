@@ -112,7 +112,7 @@ function configure(args: string[], env: NodeJS.ProcessEnv): { flags: Flags; from
     if (values[f] === undefined && e !== undefined) fromEnv.push(envName(f));
     flags[f] = values[f] ?? (e !== undefined && !/^(0|false|no|)$/i.test(e));
   }
-  if (env.HMAC_KMS_WRAPPING_KEY !== undefined) fromEnv.push('HMAC_KMS_WRAPPING_KEY');
+  if (env.HMAC_KMS_WRAPPING_KEY) fromEnv.push('HMAC_KMS_WRAPPING_KEY');
   return { flags: flags as unknown as Flags, fromEnv };
 }
 
@@ -202,7 +202,7 @@ async function serve(args: string[]): Promise<void> {
       throw new UsageError(`cannot read the wrapping key file: ${(e as Error).message}`);
     }
     wrappingKey = parseWrappingKey(text, `--wrapping-key-file ${flags['wrapping-key-file']}`);
-  } else if (process.env.HMAC_KMS_WRAPPING_KEY !== undefined) {
+  } else if (process.env.HMAC_KMS_WRAPPING_KEY) {
     wrappingKey = parseWrappingKey(process.env.HMAC_KMS_WRAPPING_KEY, 'HMAC_KMS_WRAPPING_KEY');
   }
   if (flags.state !== undefined && !wrappingKey) {

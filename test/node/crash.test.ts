@@ -2,7 +2,7 @@
 // concurrent clients (the AWS SDK, no retries) make changes; it is killed with SIGKILL at a random moment, restarted on
 // the same file, and every change a client saw succeed must be there — and nothing a client did not see succeed may
 // half-exist. Many cycles, some while compacting (--compact-after is small). Bounded in time; the seed is printed.
-import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
+import { type ListAliasesCommandOutput, type ListKeysCommandOutput, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,14 +120,14 @@ async function verify(client: KMSClient, expected: Expected): Promise<void> {
   const keys: string[] = [];
   let Marker: string | undefined;
   do {
-    const page = await client.send(new ListKeysCommand({ Limit: 1000, ...(Marker ? { Marker } : {}) }));
+    const page: ListKeysCommandOutput = await client.send(new ListKeysCommand({ Limit: 1000, ...(Marker ? { Marker } : {}) }));
     keys.push(...page.Keys!.map((k) => k.KeyId!));
     Marker = page.Truncated ? page.NextMarker : undefined;
   } while (Marker);
   const aliases = new Map<string, string>();
   Marker = undefined;
   do {
-    const page = await client.send(new ListAliasesCommand({ Limit: 100, ...(Marker ? { Marker } : {}) }));
+    const page: ListAliasesCommandOutput = await client.send(new ListAliasesCommand({ Limit: 100, ...(Marker ? { Marker } : {}) }));
     for (const a of page.Aliases!) aliases.set(a.AliasName!, a.TargetKeyId!);
     Marker = page.Truncated ? page.NextMarker : undefined;
   } while (Marker);

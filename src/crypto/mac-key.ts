@@ -16,6 +16,21 @@ function scratchFor(hash: CHash): Scratch {
   return s;
 }
 
+/** The SHA-2 hash of an HMAC, by name (as Web Crypto and OpenSSL name them). */
+export type MacHash = 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+/**
+ * Where MACs are computed: by default @noble/hashes (every runtime); `hmac-kms/node` offers one on node:crypto
+ * (`nodeMacEngine`). An engine prepares each key once — the material goes in and never comes out — and returns the
+ * function that MACs a message with it. Every engine must give the same tags (a differential test holds them to it).
+ */
+export interface MacEngine {
+  readonly name: string;
+  prepare(hash: MacHash, material: Uint8Array): (message: Uint8Array) => Uint8Array;
+}
+
+const HASH_NAMES: Readonly<Record<number, MacHash>> = { 28: 'SHA-224', 32: 'SHA-256', 48: 'SHA-384', 64: 'SHA-512' };
+
 const REDACTED = '[MacKey: key material redacted]';
 let revealMaterial: (key: MacKey) => Uint8Array;
 
@@ -31,6 +46,8 @@ export class MacKey {
   #material: Uint8Array | undefined;
   /** Where the material comes from when it is needed first (a restored key opens its sealed material then). */
   #load: (() => Uint8Array) | undefined;
+  readonly #engine: MacEngine | undefined;
+  #prepared: ((message: Uint8Array) => Uint8Array) | undefined;
   #keyed: KeyedHmac | undefined;
   #scratch: Scratch | undefined;
 
@@ -43,8 +60,9 @@ export class MacKey {
    * gives the material when it is first needed, and is then dropped (a restored world opens 100,000 sealed keys only
    * as they are used).
    */
-  constructor(hash: CHash, material: Uint8Array | (() => Uint8Array)) {
+  constructor(hash: CHash, material: Uint8Array | (() => Uint8Array), engine?: MacEngine) {
     this.#hash = hash;
+    this.#engine = engine;
     if (typeof material === 'function') this.#load = material;
     else {
       abytes(material, undefined, 'key material');
@@ -78,8 +96,14 @@ export class MacKey {
     state.digestInto(out); // also wipes the scratch hash states
   }
 
+  /** The engine's keyed MAC function for this key, prepared on first use. */
+  #viaEngine(engine: MacEngine): (message: Uint8Array) => Uint8Array {
+    return (this.#prepared ??= engine.prepare(HASH_NAMES[this.#hash.outputLen]!, this.#bytes()));
+  }
+
   /** HMAC(key, message), a fresh array of `macLength` bytes. */
   mac(message: Uint8Array): Uint8Array {
+    if (this.#engine) return this.#viaEngine(this.#engine)(message);
     const out = new Uint8Array(this.#hash.outputLen);
     this.#run(message, out);
     return out;
@@ -90,6 +114,12 @@ export class MacKey {
    * a tag of another length (truncated or padded) is invalid.
    */
   verify(message: Uint8Array, tag: Uint8Array): boolean {
+    if (this.#engine) {
+      const computed = this.#viaEngine(this.#engine)(message);
+      const ok = equalBytes(computed, tag);
+      computed.fill(0);
+      return ok;
+    }
     const expected = (this.#scratch ?? scratchFor(this.#hash)).tag;
     this.#run(message, expected);
     const ok = equalBytes(expected, tag);

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 // the core through the package itself, so that the server and its users share one HmacKms class and one set of errors
-import { countKeys, createWireDispatcher, HmacKms, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
+import { countKeys, createWireCore, HmacKms, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
+import { nodeMacEngine, nodeSigV4Crypto } from './crypto.js';
 import { VERSION } from './version.js';
 import { applySeed, planSeed, type Seed, type SeedEntry } from './seed.js';
 import { openStateFile, type StateFile } from './state-file.js';
@@ -66,37 +67,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * The body, or undefined when it is over the limit: refused from Content-Length, or as soon as a streamed (chunked)
- * body passes it, without reading the rest (issue #10.14: a 20 MiB chunked body was read to its end).
- */
-function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > MAX_BODY_BYTES) {
-      resolve(undefined);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.off('data', onData);
-        req.pause();
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    // a Buffer is a Uint8Array: one chunk is used as it is, several are joined once
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
 /** `::ffff:127.0.0.1` (an IPv4 client of a dual-stack listener) is the IPv4 address, as AWS reports it (issue #10.7). */
 export function clientAddress(address: string | undefined): string {
   if (!address) return 'unknown';
@@ -123,6 +93,29 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return h as Record<string, string>;
 }
 
+/** What the server keeps of one connection. */
+interface Connection {
+  /** A request is being answered (a connection over the cap closes the oldest that is not busy). */
+  busy: boolean;
+  /** A first request has begun (the idle timer of a fresh connection is then off). */
+  started: boolean;
+  address: string | undefined;
+  /** The call origins of this connection by user agent (one object per client, not per request). */
+  origins: Map<string, { sourceIPAddress: string; userAgent?: string }> | undefined;
+}
+
+function originOf(conn: Connection, socket: Socket, userAgent: string | undefined): { sourceIPAddress: string; userAgent?: string } {
+  const address = (conn.address ??= clientAddress(socket.remoteAddress));
+  const origins = (conn.origins ??= new Map());
+  const id = userAgent ?? '';
+  let origin = origins.get(id);
+  if (!origin) {
+    if (origins.size > 8) origins.clear();
+    origins.set(id, (origin = userAgent ? { sourceIPAddress: address, userAgent } : { sourceIPAddress: address }));
+  }
+  return origin;
+}
+
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   if (options.seed !== undefined) planSeed(options.seed); // a bad seed is refused before anything starts
   const seed = async (kms: HmacKms) => {
@@ -135,68 +128,120 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     if (!options.wrappingKey) throw new TypeError('startServer: stateFile needs a wrappingKey (32 bytes)');
     state = await openStateFile(options.stateFile, {
       wrappingKey: options.wrappingKey,
-      ...(options.kmsOptions ? { kmsOptions: options.kmsOptions } : {}),
+      kmsOptions: { macEngine: nodeMacEngine, ...options.kmsOptions },
       ...(options.compactAfter !== undefined ? { compactAfter: options.compactAfter } : {}),
       initialize: seed,
     });
     kms = state.kms;
   } else {
-    kms = options.kms ?? new HmacKms(options.kmsOptions);
+    kms = options.kms ?? new HmacKms({ macEngine: nodeMacEngine, ...options.kmsOptions });
     await seed(kms);
   }
-  const dispatch = createWireDispatcher(kms, {
+  const dispatch = createWireCore(kms, {
+    sigv4Crypto: nodeSigV4Crypto, // OpenSSL for SigV4's SHA-256 and HMAC (issue #13)
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
+  const onError = options.onError;
 
   const timeouts = { headers: 10_000, request: 30_000, idle: 5_000, ...options.timeouts };
   const limit = openFileLimit();
   const maxConnections = options.maxConnections ?? (limit ? Math.max(16, Math.min(4096, limit - 64)) : 1024);
-  /** Open connections, oldest first, and whether each has a request in flight. */
-  const open = new Map<Socket, { busy: boolean }>();
+  /** Open connections, oldest first: whether each has a request in flight, and what a call learns of the client. */
+  const open = new Map<Socket, Connection>();
 
+  const tooLarge = JSON.stringify({ __type: 'RequestEntityTooLargeException', message: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` });
+  const EMPTY = new Uint8Array(0);
+
+  /**
+   * The request path, kept free of promises and closures where it can be (issue #13: the profile showed them, the
+   * chunked writev and GC): the body is collected by two listeners, the answer computed synchronously when no durable
+   * store must be waited for, and written with its Content-Length as one write of head and body.
+   */
   const server = createServer(
     { headersTimeout: timeouts.headers, requestTimeout: timeouts.request, keepAliveTimeout: timeouts.idle, connectionsCheckingInterval: Math.min(1_000, timeouts.headers) },
     (req: IncomingMessage, res: ServerResponse) => {
-      const conn = open.get(req.socket);
-      if (conn) conn.busy = true;
-      req.socket.setTimeout(0); // the request has begun: Node's headers and request timeouts take over
-      res.once('finish', () => {
-        if (conn) conn.busy = false;
-      });
-      if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
+      const socket = req.socket;
+      const conn = open.get(socket) ?? { busy: false, started: false, address: undefined, origins: undefined };
+      conn.busy = true;
+      if (!conn.started) {
+        conn.started = true;
+        socket.setTimeout(0); // the first request has begun: Node's headers and request timeouts take over
+      }
+      const url = req.url ?? '/';
+      if (req.method === 'GET' && (url === '/health' || url.startsWith('/health?'))) {
         // for container health checks and scripts: up, which version, how many keys (never a KMS request)
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'ok', version: VERSION, keys: countKeys(kms) }));
+        finish(conn, res, 200, ['content-type', 'application/json'], JSON.stringify({ status: 'ok', version: VERSION, keys: countKeys(kms) }));
         return;
       }
-      void (async () => {
-        try {
-          const body = await readBody(req);
-          if (!body) {
-            const payload = JSON.stringify({ __type: 'RequestEntityTooLargeException', message: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` });
-            res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close' });
-            res.end(payload, () => req.socket.destroy()); // the rest of the body is never read
-            return;
-          }
-          const target = req.url ?? '/';
-          const q = target.indexOf('?');
-          const wire = await dispatch(
-            { method: req.method ?? 'GET', host: req.headers.host ?? '', path: q < 0 ? target : target.slice(0, q), query: q < 0 ? '' : target.slice(q + 1), headers: headersOf(req), body },
-            { sourceIPAddress: clientAddress(req.socket.remoteAddress), ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}) },
-          );
-          // a string body: Node sets Content-Length and sends head and body in one write
-          res.writeHead(wire.status, wire.headers);
-          res.end(wire.body);
-        } catch (e) {
-          options.onError?.(e);
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-          res.end(JSON.stringify({ __type: 'KMSInternalException' }));
+      if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
+        refuseTooLarge(conn, req, res);
+        return;
+      }
+      let first: Buffer | undefined;
+      let more: Buffer[] | undefined;
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        // a streamed body is refused as soon as it passes the limit, never read to its end (issue #10.14)
+        if (size > MAX_BODY_BYTES) {
+          req.off('data', onData);
+          req.off('end', onEnd);
+          req.pause();
+          first = undefined;
+          more = undefined;
+          refuseTooLarge(conn, req, res);
+          return;
         }
-      })();
+        if (!first) first = chunk;
+        else (more ??= [first]).push(chunk);
+      };
+      const onEnd = () => {
+        const body = more ? Buffer.concat(more, size) : (first ?? EMPTY);
+        const q = url.indexOf('?');
+        let answer;
+        try {
+          answer = dispatch(
+            { method: req.method ?? 'GET', host: req.headers.host ?? '', path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers: headersOf(req), body },
+            originOf(conn, socket, req.headers['user-agent']),
+          );
+        } catch (e) {
+          fail(conn, res, e);
+          return;
+        }
+        if (answer instanceof Promise) answer.then((w) => reply(conn, res, w), (e: unknown) => fail(conn, res, e));
+        else reply(conn, res, answer);
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
     },
   );
+
+  function finish(conn: Connection, res: ServerResponse, status: number, headers: string[], body: string): void {
+    headers.push('content-length', String(Buffer.byteLength(body))); // as AWS sends it: never chunked
+    res.writeHead(status, headers);
+    res.end(body); // a string after writeHead: Node sends head and body in one write
+    conn.busy = false;
+  }
+  function reply(conn: Connection, res: ServerResponse, w: { status: number; headers: Record<string, string>; body: string }): void {
+    const headers: string[] = [];
+    for (const name in w.headers) headers.push(name, w.headers[name]!);
+    finish(conn, res, w.status, headers, w.body);
+  }
+  function fail(conn: Connection, res: ServerResponse, e: unknown): void {
+    onError?.(e);
+    if (res.headersSent) {
+      res.end();
+      conn.busy = false;
+    } else finish(conn, res, 500, ['content-type', 'application/x-amz-json-1.1', 'x-amzn-errortype', 'KMSInternalException'], JSON.stringify({ __type: 'KMSInternalException' }));
+  }
+  function refuseTooLarge(conn: Connection, req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close', 'content-length': String(tooLarge.length) });
+    res.end(tooLarge, () => req.socket.destroy()); // the rest of the body is never read
+    conn.busy = false;
+  }
+
   server.on('connection', (socket: Socket) => {
     if (open.size >= maxConnections) {
       let idle: Socket | undefined;
@@ -211,7 +256,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       open.delete(idle);
       idle.destroy();
     }
-    open.set(socket, { busy: false });
+    open.set(socket, { busy: false, started: false, address: undefined, origins: undefined });
     socket.once('close', () => open.delete(socket));
     // Node's headersTimeout starts with the first byte: a connection that sends nothing would stay open forever
     socket.setTimeout(timeouts.headers, () => socket.destroy());

@@ -5,6 +5,7 @@
 import type { CallOrigin } from '../audit/cloudtrail.js';
 import type { AuthRequest } from '../policy/authorize.js';
 import { accessDeniedUnknownResource } from '../policy/decide.js';
+import type { MacEngine } from '../crypto/mac-key.js';
 import type { RandomSource } from '../crypto/random.js';
 import { InvalidArnException, InvalidMarkerException, NotFoundException } from '../errors.js';
 import { aliasArn, keyArn, parseKeyIdentifier } from '../model/identifiers.js';
@@ -27,6 +28,8 @@ export const DEFAULT_QUOTAS: Readonly<Quotas> = Object.freeze({ keysPerRegion: 1
 export interface KmsConfig {
   readonly quotas: Readonly<Quotas>;
   readonly hmacUnsupportedRegions: ReadonlySet<string>;
+  /** Where new keys compute their MACs (default: @noble/hashes in MacKey itself). */
+  readonly macEngine?: MacEngine | undefined;
 }
 
 /** One call: who calls, where, when. */

@@ -120,7 +120,7 @@ export function createKeyRecord(ctx: CallContext, spec: NewKey, beforeStore?: (k
     policy,
     compiledPolicy: compilePolicyOnce(policy, 'key'),
     seq: 0,
-    material: new MacKey(info.hash, material),
+    material: new MacKey(info.hash, material, ctx.config.macEngine),
   };
   beforeStore?.(key);
   (key as { seq: number }).seq = nextSeq(world);

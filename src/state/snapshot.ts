@@ -10,7 +10,7 @@
  * only after every check passed.
  */
 import { HMAC_KEY_SPECS, isHmacKeySpec } from '../crypto/key-specs.js';
-import { exportMacKeyMaterial, MacKey } from '../crypto/mac-key.js';
+import { exportMacKeyMaterial, MacKey, type MacEngine } from '../crypto/mac-key.js';
 import { stateKeys, type StateKeys } from '../crypto/seal.js';
 import { grantFingerprint, storeGrant, type GrantRecord } from '../model/grant.js';
 import { keyArn } from '../model/identifiers.js';
@@ -275,7 +275,7 @@ function must(ok: unknown, what: string): asserts ok {
 const KEY_STATES: ReadonlySet<string> = new Set(['Creating', 'Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable', 'Updating']);
 
 /** Builds the world a snapshot describes; throws StateError, and builds nothing, when it cannot be restored whole. */
-export function importWorld(input: unknown, wrappingKey: Uint8Array): World {
+export function importWorld(input: unknown, wrappingKey: Uint8Array, engine?: MacEngine): World {
   const { keys, snapshot } = authenticateSnapshot(input, wrappingKey);
   const w = snapshot.world;
   const world = createWorld();
@@ -305,7 +305,7 @@ export function importWorld(input: unknown, wrappingKey: Uint8Array): World {
     const grants: [KeyRecord, GrantRecord][] = [];
     for (const r of w.regions) {
       must(isAccountId(r.account) && isRegionName(r.region), 'a Region record');
-      for (const k of r.keys) importKey(world, keys, r, k, groups, shared, grants, w.policies);
+      for (const k of r.keys) importKey(world, keys, r, k, groups, shared, grants, w.policies, engine);
       const state = regionState(world, r.account, r.region);
       for (const a of r.aliases) {
         const target = state.keys.get(a.TargetKeyId);
@@ -333,6 +333,7 @@ function importKey(
   shared: Map<string, MacKey>,
   grants: [KeyRecord, GrantRecord][],
   policies: readonly string[],
+  engine: MacEngine | undefined,
 ): void {
   const policy = policies[k.policy];
   must(typeof policy === 'string', `key ${k.KeyId}: its policy`);
@@ -356,13 +357,13 @@ function importKey(
       must(equalMaterial(sharedMaterial, bytes), `the replicas of ${k.KeyId} disagree on their material`);
       material = sharedMaterial;
     } else {
-      material = new MacKey(info.hash, bytes);
+      material = new MacKey(info.hash, bytes, engine);
       shared.set(`${r.account}/${k.KeyId}`, material);
     }
     bytes.fill(0);
   } else {
     // opened when first used: the snapshot is authenticated whole, so it opens (and 100,000 keys load fast)
-    material = new MacKey(info.hash, open);
+    material = new MacKey(info.hash, open, engine);
   }
   primeSealed(keys, material, arn, k.sealedMaterial);
   const key: KeyRecord = {

@@ -58,6 +58,35 @@ export function decodeBlobs(shapeName: string, value: unknown, member = ''): unk
   }
 }
 
+const PLAIN_KEY = /^[A-Za-z0-9_]+$/;
+
+/**
+ * An operation output as AWS JSON 1.1 text, in one pass: bytes as base64, dates as epoch seconds, no `$metadata`,
+ * undefined members left out. (Twice as fast as building the JSON value and stringifying it: issue #13.)
+ */
+export function encodeJson(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Uint8Array) return `"${toBase64(value)}"`;
+  if (value instanceof Date) return String(value.getTime() / 1000);
+  if (Array.isArray(value)) {
+    let s = '[';
+    for (let i = 0; i < value.length; i++) s += (i ? ',' : '') + (value[i] === undefined ? 'null' : encodeJson(value[i]));
+    return `${s}]`;
+  }
+  if (isObject(value)) {
+    let s = '{';
+    let first = true;
+    for (const k in value) {
+      const v = value[k];
+      if (v === undefined || k === '$metadata' || !Object.prototype.hasOwnProperty.call(value, k)) continue;
+      s += `${first ? '' : ','}${PLAIN_KEY.test(k) ? `"${k}"` : JSON.stringify(k)}:${encodeJson(v)}`;
+      first = false;
+    }
+    return `${s}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /** An operation output as JSON: bytes to base64, dates to epoch seconds, no `$metadata`. */
 export function encodeOutput(value: unknown): unknown {
   if (value instanceof Uint8Array) return toBase64(value);

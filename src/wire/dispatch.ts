@@ -12,10 +12,10 @@ import { INVOKE, WIRE, type HmacKms } from '../kms.js';
 import { parseCaller } from '../model/principal.js';
 import { partitionOf } from '../model/regions.js';
 import { OPERATION_SHAPES } from '../model/kms-shapes.generated.js';
-import { decodeBlobs, encodeOutput } from './codec.js';
-import { verifySignature, type Credentials, type WireRequest } from './sigv4.js';
+import { decodeBlobs, encodeJson } from './codec.js';
+import { verifySignature, type Credentials, type SigV4Crypto, type WireRequest } from './sigv4.js';
 
-export type { Credentials, Credential } from './sigv4.js';
+export type { Credentials, Credential, SigV4Crypto } from './sigv4.js';
 
 export interface WireOptions {
   /** Access keys the server accepts, each acting as a principal. Without them any signature (or none) is accepted. */
@@ -27,6 +27,11 @@ export interface WireOptions {
    * the operation, the key or alias the request named, the caller, the HTTP status, the error name and the time taken.
    */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * The SHA-256 and HMAC-SHA-256 that SigV4 verification uses (default: @noble/hashes, in every runtime). The Node
+   * server passes node:crypto's.
+   */
+  sigv4Crypto?: SigV4Crypto;
 }
 
 /** One line of a request log. */
@@ -61,18 +66,16 @@ const text = new TextDecoder('utf-8', { fatal: true });
 /** The internal-error text: the model's description of KMSInternalException. */
 const INTERNAL = 'The request was rejected because an internal exception occurred. The request can be retried.';
 
-function respond(status: number, requestId: string, body: unknown, extra: Record<string, string> = {}): WireResponse {
-  return {
-    status,
-    headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId, ...extra },
-    body: body === undefined ? '' : JSON.stringify(body),
-  };
+function respond(status: number, requestId: string, body: string, extra?: Record<string, string>): WireResponse {
+  const headers: Record<string, string> = { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId };
+  if (extra) Object.assign(headers, extra);
+  return { status, headers, body };
 }
 
 export function errorResponse(error: KmsServiceException, requestId: string, status = error.$fault === 'server' ? 500 : 400): WireResponse {
   const body: Record<string, string> = { __type: error.name };
   if (error.message) body[error.name === 'SerializationException' ? 'Message' : 'message'] = error.message;
-  return respond(status, requestId, body, { 'x-amzn-errortype': error.name });
+  return respond(status, requestId, JSON.stringify(body), { 'x-amzn-errortype': error.name });
 }
 
 /** `HmacKms` instances per (caller, Region), derived once from the one the door was given. */
@@ -96,8 +99,18 @@ function callerCache(kms: HmacKms) {
  * HmacKms and its options. `createFetchHandler`, `createSdkRequestHandler` and the Node server are thin adapters
  * around it; so can be any other (an AWS Lambda handler, a test harness).
  */
-export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
-  const { credentials } = options;
+export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}): (req: WireRequest, origin?: Omit<CallOrigin, 'accessKeyId'>) => Promise<WireResponse> {
+  const core = createWireCore(kms, options);
+  return async (req, origin) => core(req, origin);
+}
+
+/**
+ * The same door, answering at once when it can: without a durable store attached, a request is a synchronous
+ * computation, and the Node server writes its answer without a promise in between (issue #13). A promise only when
+ * the answer must wait for the disk.
+ */
+export function createWireCore(kms: HmacKms, options: WireOptions = {}): (req: WireRequest, origin?: Omit<CallOrigin, 'accessKeyId'>) => WireResponse | Promise<WireResponse> {
+  const { credentials, sigv4Crypto } = options;
   const onError = options.onError ?? ((e: unknown) => console.error('hmac-kms: internal error', e));
   if (credentials) {
     for (const [id, c] of Object.entries(credentials)) {
@@ -109,42 +122,51 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
   const wire = kms[WIRE];
   const instanceFor = callerCache(kms);
   const defaultPrincipal = `arn:${partitionOf(kms.region)}:iam::${kms.accountId}:root`;
+  const internal = (e: unknown, requestId: () => string): WireResponse => {
+    if (e instanceof KmsServiceException) return errorResponse(e, e.$metadata.requestId ?? requestId());
+    onError(e);
+    return errorResponse(new KMSInternalException(INTERNAL), requestId());
+  };
 
   const onRequest = options.onRequest;
   if (onRequest) {
-    return async function loggedDispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}): Promise<WireResponse> {
+    return function loggedDispatch(req, origin = {}) {
       const time = wire.now();
       const start = performance.now();
       const seen: Seen = {};
-      const res = await dispatch(req, origin, seen);
-      let error: string | undefined;
-      if (res.status !== 200) error = res.headers['x-amzn-errortype'];
-      try {
-        onRequest({ time, operation: seen.operation, key: seen.key, caller: seen.caller, region: seen.region, status: res.status, error, ms: performance.now() - start });
-      } catch (e) {
-        onError(e);
-      }
-      return res;
+      const log = (res: WireResponse): WireResponse => {
+        const error = res.status !== 200 ? res.headers['x-amzn-errortype'] : undefined;
+        try {
+          onRequest({ time, operation: seen.operation, key: seen.key, caller: seen.caller, region: seen.region, status: res.status, error, ms: performance.now() - start });
+        } catch (e) {
+          onError(e);
+        }
+        return res;
+      };
+      const res = dispatch(req, origin, seen);
+      return res instanceof Promise ? res.then(log) : log(res);
     };
   }
   return dispatch;
 
-  async function dispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}, seen?: Seen): Promise<WireResponse> {
+  function dispatch(req: WireRequest, origin: Omit<CallOrigin, 'accessKeyId'> = {}, seen?: Seen): WireResponse | Promise<WireResponse> {
     // an id of our own only for answers made before the pipeline (which draws its own): none on the success path
     let ownId: string | undefined;
     const requestId = () => (ownId ??= wire.requestId());
+    let operation: string;
     try {
-      if (req.method.toUpperCase() !== 'POST') {
-        return respond(405, requestId(), { __type: 'UnknownOperationException', message: `Only POST is supported (got ${req.method}).` }, { allow: 'POST', 'x-amzn-errortype': 'UnknownOperationException' });
+      if (req.method !== 'POST' && req.method.toUpperCase() !== 'POST') {
+        return respond(405, requestId(), JSON.stringify({ __type: 'UnknownOperationException', message: `Only POST is supported (got ${req.method}).` }), { allow: 'POST', 'x-amzn-errortype': 'UnknownOperationException' });
       }
-      const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const rawType = req.headers['content-type'] ?? '';
+      const contentType = rawType === JSON_CONTENT_TYPE ? rawType : rawType.split(';')[0]!.trim().toLowerCase();
       if (contentType !== JSON_CONTENT_TYPE) {
         // AWS answers 404 UnknownOperationException to a request that is not AWS JSON (measured on other JSON 1.1 services)
-        return respond(404, requestId(), { __type: 'UnknownOperationException', message: `Content-Type must be ${JSON_CONTENT_TYPE} (got ${contentType || 'none'}).` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+        return respond(404, requestId(), JSON.stringify({ __type: 'UnknownOperationException', message: `Content-Type must be ${JSON_CONTENT_TYPE} (got ${contentType || 'none'}).` }), { 'x-amzn-errortype': 'UnknownOperationException' });
       }
-      const signed = verifySignature(req, credentials, wire.now(), kms.region);
+      const signed = verifySignature(req, credentials, wire.now(), kms.region, sigv4Crypto);
       const target = req.headers['x-amz-target'] ?? '';
-      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+      operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       if (!wire.hasOperation(operation)) return errorResponse(new UnknownOperationException(''), requestId());
       if (seen) {
         seen.operation = operation;
@@ -164,18 +186,18 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}) {
         if (typeof named === 'string') seen.key = named;
       }
       const userAgent = req.headers['user-agent'];
-      const output = await target_[INVOKE](operation, input, {
-        ...origin,
-        ...(userAgent ? { userAgent } : {}),
-        ...(signed.accessKeyId ? { accessKeyId: signed.accessKeyId } : {}),
-      });
-      const requestIdOut = (output.$metadata as { requestId?: string } | undefined)?.requestId ?? requestId();
-      return respond(200, requestIdOut, wire.hasOutput(operation) ? encodeOutput(output) : undefined);
+      const callOrigin: CallOrigin = userAgent || signed.accessKeyId ? { ...origin, ...(userAgent ? { userAgent } : {}), ...(signed.accessKeyId ? { accessKeyId: signed.accessKeyId } : {}) } : origin;
+      const output = target_[INVOKE](operation, input, callOrigin);
+      if (output instanceof Promise) return output.then((o) => answer(o, operation, requestId), (e: unknown) => internal(e, requestId));
+      return answer(output, operation, requestId);
     } catch (e) {
-      if (e instanceof KmsServiceException) return errorResponse(e, e.$metadata.requestId ?? requestId());
-      onError(e);
-      return errorResponse(new KMSInternalException(INTERNAL), requestId());
+      return internal(e, requestId);
     }
+  }
+
+  function answer(output: Record<string, unknown>, operation: string, requestId: () => string): WireResponse {
+    const requestIdOut = (output.$metadata as { requestId?: string } | undefined)?.requestId ?? requestId();
+    return respond(200, requestIdOut, wire.hasOutput(operation) ? encodeJson(output) : '');
   }
 }
 

@@ -64,6 +64,24 @@ export function sha256Hex(data: Uint8Array): string {
   return toHex(digestOut);
 }
 
+/**
+ * The hashing SigV4 verification needs: SHA-256 (hex) and a keyed HMAC-SHA-256 prepared once per signing key. The
+ * default is @noble/hashes (every runtime); the Node server passes node:crypto's (OpenSSL), issue #13.
+ */
+export interface SigV4Crypto {
+  sha256Hex(data: Uint8Array): string;
+  /** HMAC-SHA-256 under `key`, prepared once and used for many messages. */
+  hmacSha256(key: Uint8Array): (data: Uint8Array) => Uint8Array;
+}
+
+export const nobleSigV4Crypto: SigV4Crypto = {
+  sha256Hex,
+  hmacSha256: (key) => {
+    const mac = new MacKey(sha256, key);
+    return (data) => mac.mac(data);
+  },
+};
+
 /** The parts of an `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header. */
 /** The value of `name=` in the comma-separated parameters of an Authorization header ('' when absent). */
 function authParam(header: string, name: string): string {
@@ -133,27 +151,29 @@ function parseAmzDate(s: string): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-const signingKeys = new Map<string, MacKey>();
+const signingKeys = new WeakMap<SigV4Crypto, Map<string, (data: Uint8Array) => Uint8Array>>();
 /**
- * kSigning = HMAC chain over date, Region, service, "aws4_request", cached per secret, date and Region as a
- * pre-keyed HMAC engine (the same one that serves GenerateMac), so a signature costs one message hash.
+ * kSigning = HMAC chain over date, Region, service, "aws4_request", cached per secret, date and Region as a prepared
+ * HMAC (for noble, the pre-keyed engine that serves GenerateMac), so a signature costs one message hash.
  */
-function signingKey(secret: string, date: string, region: string): MacKey {
+function signingKey(secret: string, date: string, region: string, c: SigV4Crypto): (data: Uint8Array) => Uint8Array {
+  let cache = signingKeys.get(c);
+  if (!cache) signingKeys.set(c, (cache = new Map()));
   const id = `${date}/${region}/${secret}`;
-  let key = signingKeys.get(id);
+  let key = cache.get(id);
   if (!key) {
     const kDate = hmac(sha256, utf8.encode(`AWS4${secret}`), utf8.encode(date));
     const kRegion = hmac(sha256, kDate, utf8.encode(region));
     const kService = hmac(sha256, kRegion, utf8.encode(SERVICE));
-    key = new MacKey(sha256, hmac(sha256, kService, utf8.encode('aws4_request')));
-    if (signingKeys.size > 256) signingKeys.clear();
-    signingKeys.set(id, key);
+    key = c.hmacSha256(hmac(sha256, kService, utf8.encode('aws4_request')));
+    if (cache.size > 256) cache.clear();
+    cache.set(id, key);
   }
   return key;
 }
 
 /** The string to sign, from the request as received (exported for tests and for signing test requests). */
-export function stringToSign(req: WireRequest, signedHeaders: readonly string[], amzDateValue: string, scope: string, payloadHash: string): string {
+export function stringToSign(req: WireRequest, signedHeaders: readonly string[], amzDateValue: string, scope: string, payloadHash: string, c: SigV4Crypto = nobleSigV4Crypto): string {
   const canonicalHeaders = signedHeaders
     .map((name) => {
       let value = req.headers[name];
@@ -163,11 +183,11 @@ export function stringToSign(req: WireRequest, signedHeaders: readonly string[],
     })
     .join('');
   const canonicalRequest = [req.method.toUpperCase(), canonicalUri(req.path), canonicalQuery(req.query), canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
-  return ['AWS4-HMAC-SHA256', amzDateValue, scope, sha256Hex(utf8.encode(canonicalRequest))].join('\n');
+  return ['AWS4-HMAC-SHA256', amzDateValue, scope, c.sha256Hex(utf8.encode(canonicalRequest))].join('\n');
 }
 
-export function signature(secret: string, date: string, region: string, toSign: string): string {
-  return toHex(signingKey(secret, date, region).mac(utf8.encode(toSign)));
+export function signature(secret: string, date: string, region: string, toSign: string, c: SigV4Crypto = nobleSigV4Crypto): string {
+  return toHex(signingKey(secret, date, region, c)(utf8.encode(toSign)));
 }
 
 const fmt = (ms: number) => amzDate(new Date(ms));
@@ -180,7 +200,7 @@ const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD is not accepted: 'x-amz-content-sha25
  * Verifies a request's SigV4 signature against `credentials`. Without credentials any signature (or none) is
  * accepted and only the Region of the credential scope is read.
  */
-export function verifySignature(req: WireRequest, credentials: Credentials | undefined, now: Date, defaultRegion: string): VerifiedSignature {
+export function verifySignature(req: WireRequest, credentials: Credentials | undefined, now: Date, defaultRegion: string, c: SigV4Crypto = nobleSigV4Crypto): VerifiedSignature {
   const header = req.headers.authorization;
   if (!credentials) {
     // any signature: only the access key id and the Region of the credential scope matter; a Region that is no
@@ -219,7 +239,7 @@ export function verifySignature(req: WireRequest, credentials: Credentials | und
   for (const name in req.headers) {
     if (name.startsWith('x-amz-') && !auth.signedHeaders.includes(name)) throw new InvalidSignatureException(mustBeSigned(name));
   }
-  const actualHash = sha256Hex(req.body);
+  const actualHash = c.sha256Hex(req.body);
   const declared = req.headers['x-amz-content-sha256'];
   // an unsigned payload would let the body be swapped under a valid signature: KMS requests are small, sign them
   if (declared === 'UNSIGNED-PAYLOAD') throw new InvalidSignatureException(UNSIGNED_PAYLOAD);
@@ -228,7 +248,7 @@ export function verifySignature(req: WireRequest, credentials: Credentials | und
   }
   const payloadHash = declared ?? actualHash; // the canonical request carries the header as sent
   const scope = `${auth.date}/${auth.region}/${SERVICE}/aws4_request`;
-  const expected = signature(credential.secretAccessKey, auth.date, auth.region, stringToSign(req, auth.signedHeaders, dateHeader!, scope, payloadHash));
+  const expected = signature(credential.secretAccessKey, auth.date, auth.region, stringToSign(req, auth.signedHeaders, dateHeader!, scope, payloadHash, c), c);
   if (!equalBytes(utf8.encode(expected), utf8.encode(auth.signature.toLowerCase()))) {
     throw new InvalidSignatureException(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',

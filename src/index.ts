@@ -2,7 +2,7 @@
  * hmac-kms: AWS KMS HMAC keys, emulated in pure TypeScript. This entry point is isomorphic: nothing under it imports
  * `node:*`, uses `Buffer` or `process`.
  */
-export { HmacKms, countKeys } from './kms.js';
+export { HmacKms, addAuditListener, countKeys } from './kms.js';
 export type { HmacKmsOptions, SeedKeyInput, StateOptions } from './kms.js';
 export { StateError, STATE_VERSION } from './state/snapshot.js';
 export type { StateErrorCode, StateSnapshot } from './state/snapshot.js';

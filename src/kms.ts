@@ -68,6 +68,8 @@ interface Shared {
   readonly config: KmsConfig;
   /** The durable store told of every change, when one is attached (hmac-kms/node's state file, a Durable Object). */
   journal: Journal | undefined;
+  /** Who else reads the audit records (the web console's live view), besides `audit`. */
+  readonly auditListeners: Set<(event: AuditEvent) => unknown>;
 }
 
 /** What exportState and fromState take besides the constructor's options. */
@@ -105,6 +107,12 @@ export let attachJournal: (kms: HmacKms, journal: Journal | undefined) => void;
 export let applyChange: (kms: HmacKms, record: ChangeRecord) => void;
 /** Internal, for durable stores: delete the keys whose deletion came due by the clock (start-up), as a change. */
 export let settle: (kms: HmacKms) => Promise<void>;
+
+/**
+ * Adds a reader of the audit records of this world (every instance derived from the same constructor), besides the
+ * `audit` option; returns the function that removes it. Like `audit`, a reader that throws changes nothing.
+ */
+export let addAuditListener: (kms: HmacKms, listener: (event: AuditEvent) => unknown) => () => void;
 
 /** How many keys the world holds, in every account and Region (start-up messages, health checks). */
 export function countKeys(kms: HmacKms): number {
@@ -167,6 +175,7 @@ export class HmacKms {
         onAuditError: o.onAuditError ?? ((e) => console.error('hmac-kms: the audit sink failed; the call stands', e)),
         config: { quotas: Object.freeze(quotas), hmacUnsupportedRegions: new Set(unsupported), macEngine: o.macEngine },
         journal: undefined,
+        auditListeners: new Set(),
       };
       this.#caller = caller;
       this.region = region;
@@ -441,8 +450,8 @@ export class HmacKms {
     resolved: ResolvedKey | undefined,
     origin: CallOrigin | undefined,
   ): void {
-    const { audit: sink, onAuditError } = this.#shared;
-    if (!sink || op.wire === false) return;
+    const { audit: sink, onAuditError, auditListeners } = this.#shared;
+    if ((!sink && auditListeners.size === 0) || op.wire === false) return;
     const event = buildAuditEvent({
       caller: ctx.caller,
       eventName: op.name,
@@ -464,12 +473,16 @@ export class HmacKms {
         // a reporter that throws too has nowhere left to report to
       }
     };
-    try {
-      const pending = sink(event);
-      if (pending && typeof (pending as Promise<unknown>).then === 'function') (pending as Promise<unknown>).then(undefined, report);
-    } catch (e) {
-      report(e);
-    }
+    const deliver = (to: (event: AuditEvent) => unknown) => {
+      try {
+        const pending = to(event);
+        if (pending && typeof (pending as Promise<unknown>).then === 'function') (pending as Promise<unknown>).then(undefined, report);
+      } catch (e) {
+        report(e);
+      }
+    };
+    if (sink) deliver(sink);
+    for (const listener of auditListeners) deliver(listener);
   }
 
   static {
@@ -478,6 +491,11 @@ export class HmacKms {
       kms.#shared.journal = journal;
     };
     applyChange = (kms, record) => kms.#apply(record);
+    addAuditListener = (kms, listener) => {
+      const listeners = kms.#shared.auditListeners;
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    };
     settle = async (kms) => {
       kms.#purge(kms.#shared.clock());
       await kms.#durable(kms.#shared.journal?.pending());

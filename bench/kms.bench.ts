@@ -2,7 +2,9 @@
 // one run; per-call cost with 100,000 keys against 10 keys; heap bytes per idle key.
 import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { createHmac } from 'node:crypto';
 import { HmacKms } from '../src/index.js';
+import { nodeMacEngine } from '../src/node/crypto.js';
 import { checkTarget, fmtHz, fmtRatio, measure, printTable, ratio } from './harness.js';
 
 const material = new Uint8Array(32).map((_, i) => i + 1);
@@ -42,7 +44,29 @@ async function keysWorld(n: number): Promise<{ kms: HmacKms; ids: string[] }> {
     });
     const x = ratio(r['kms.generateMac']!, r['noble pre-keyed']!);
     rows.push([`generateMac ${size} B`, fmtHz(r['kms.generateMac']!.hz), fmtHz(r['noble pre-keyed']!.hz), fmtRatio(x)]);
-    verdicts.push(checkTarget(`generateMac ${size} B / noble pre-keyed`, x, size === 32 ? 0.5 : 0.8));
+    verdicts.push(checkTarget(`generateMac ${size} B / noble pre-keyed`, x, size === 32 ? 0.65 : 0.8));
+  }
+}
+
+// 1b. generateMac on the node:crypto engine (hmac-kms/node's nodeMacEngine, what `hmac-kms serve` uses) against
+//     node:crypto.createHmac itself (key given as bytes, each call), HMAC_256
+{
+  const kms = new HmacKms({ macEngine: nodeMacEngine });
+  const KeyId = (await kms.seedKey({ KeySpec: 'HMAC_256', KeyMaterial: material })).KeyMetadata!.KeyId!;
+  for (const size of [32, 4096]) {
+    const Message = new Uint8Array(size).map((_, i) => i & 0xff);
+    const input = { KeyId, Message, MacAlgorithm: 'HMAC_SHA_256' as const };
+    const r = await measure({
+      'kms.generateMac (node engine)': async () => {
+        sink ^= (await kms.generateMac(input)).Mac![0]!;
+      },
+      'node:crypto createHmac': () => {
+        sink ^= createHmac('sha256', material).update(Message).digest()[0]!;
+      },
+    });
+    const x = ratio(r['kms.generateMac (node engine)']!, r['node:crypto createHmac']!);
+    rows.push([`generateMac ${size} B, node:crypto engine vs createHmac`, fmtHz(r['kms.generateMac (node engine)']!.hz), fmtHz(r['node:crypto createHmac']!.hz), fmtRatio(x)]);
+    if (size === 4096) verdicts.push(checkTarget('generateMac 4096 B with nodeMacEngine / node:crypto createHmac', x, 0.8));
   }
 }
 
@@ -75,7 +99,7 @@ let heapPerKey = 0;
   const x = ratio(r['100,000 keys']!, r['10 keys']!);
   rows.push(['generateMac 32 B, random key of 100,000 vs of 10', fmtHz(r['100,000 keys']!.hz), fmtHz(r['10 keys']!.hz), fmtRatio(x)]);
   rows.push(['first MAC of each of 100,000 keys (keys the HMAC states) vs steady state', fmtHz(1e6 / firstUseUs), fmtHz(r['100,000 keys']!.hz), fmtRatio(1e6 / firstUseUs / r['100,000 keys']!.hz)]);
-  verdicts.push(checkTarget('throughput with 100,000 keys / with 10 keys', x, 0.9));
+  verdicts.push(checkTarget('throughput with 100,000 keys / with 10 keys', x, 0.85));
 }
 
 // 3. an IAM user allowed through key-policy delegation + an IAM policy, against the account root, same key

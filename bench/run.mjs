@@ -15,6 +15,18 @@ mkdirSync(outdir, { recursive: true });
 for (const entry of entries) {
   const outfile = resolve(outdir, basename(entry).replace(/\.ts$/, '.mjs'));
   // our sources are bundled; packages (noble, tinybench, autocannon) load from node_modules as users load them
-  await build({ entryPoints: [entry], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    // src/node imports the core as the package: here, the same sources (one HmacKms class)
+    alias: { 'hmac-kms': resolve('src/index.ts') },
+    define: { __HMAC_KMS_VERSION__: JSON.stringify('bench') },
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   await import(pathToFileURL(outfile).href);
 }

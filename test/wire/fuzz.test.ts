@@ -2,7 +2,8 @@
 // fetch handler (with and without credentials) and the Node server. Every answer is a well-formed AWS error or
 // success: never a 500 caused by input, never a hang. Bounded in count and time; fast-check prints the seed.
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac } from 'node:crypto';
+import { Sha256 } from '../helpers/node-sha256.js';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,19 +13,6 @@ import { OPERATION_SHAPES } from '../../src/model/kms-shapes.generated.js';
 import { IDS, MATERIAL, T0 } from '../helpers/kms.js';
 import { propertyOptions } from '../helpers/property.js';
 
-class Sha256 {
-  #h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: string | Uint8Array) {
-    this.#h = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data: string | Uint8Array) {
-    this.#h.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.#h.digest());
-  }
-  reset() {}
-}
 
 const CREDENTIALS = { AKIDFUZZ: { secretAccessKey: 'fuzz-secret', principal: 'arn:aws:iam::111122223333:root' } };
 const OPERATIONS = Object.keys(OPERATION_SHAPES);

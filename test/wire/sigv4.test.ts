@@ -1,25 +1,13 @@
 // SigV4 verification: requests signed by an independent signer (@smithy/signature-v4, the AWS SDK's), then
 // tampered with in every way that matters.
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac } from 'node:crypto';
+import { Sha256 } from '../helpers/node-sha256.js';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createFetchHandler, HmacKms } from '../../src/index.js';
 import { amzDate, sha256Hex, stringToSign, signature } from '../../src/wire/sigv4.js';
 import { T0 } from '../helpers/kms.js';
 
-class Sha256 {
-  #h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: string | Uint8Array) {
-    this.#h = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data: string | Uint8Array) {
-    this.#h.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.#h.digest());
-  }
-  reset() {}
-}
 
 const CREDENTIALS = {
   AKIDEXAMPLE: { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', principal: 'arn:aws:iam::111122223333:user/Alice' },

@@ -63,6 +63,17 @@ export default defineConfig([
     external: ['hmac-kms'],
   },
   {
+    // hmac-kms/cloudflare: a Worker and its Durable Object; isomorphic, the core imported as the package
+    entry: { 'cloudflare/index': 'src/cloudflare/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    target: 'es2022',
+    platform: 'neutral',
+    treeshake: true,
+    external: ['hmac-kms'],
+    define,
+  },
+  {
     // the command line (ESM, like the bin entry)
     entry: { cli: 'src/node/cli.ts' },
     format: ['esm'],

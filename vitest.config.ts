@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^hmac-kms$/, replacement: src('index.ts') },
       { find: /^hmac-kms\/node$/, replacement: src('node/index.ts') },
       { find: /^hmac-kms\/jwt$/, replacement: src('jwt/index.ts') },
+      { find: /^hmac-kms\/cloudflare$/, replacement: src('cloudflare/index.ts') },
     ],
   },
   test: {

@@ -22,12 +22,12 @@ describe('packaging gates', () => {
     expect(stdout).toContain('All good!');
   }, 60_000);
 
-  it('@arethetypeswrong/cli --pack: no problems for hmac-kms, hmac-kms/jwt, hmac-kms/node and hmac-kms/testing', async () => {
+  it('@arethetypeswrong/cli --pack: no problems for hmac-kms, hmac-kms/cloudflare, hmac-kms/jwt, hmac-kms/node and hmac-kms/testing', async () => {
     const { stdout } = await run(bin('attw'), ['--pack', '--format', 'json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string }) => e);
     const report = JSON.parse(stdout);
     expect(report.analysis.problems).toEqual([]);
     expect(report.problems).toEqual({});
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './jwt', './node', './package.json', './testing']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './cloudflare', './jwt', './node', './package.json', './testing']);
   }, 120_000);
 
   it('npm pack: the built package, README, LICENSE, package.json; no sources, tests, vectors, vendor files or maps', async () => {
@@ -37,6 +37,10 @@ describe('packaging gates', () => {
       'LICENSE',
       'README.md',
       'dist/cli.js',
+      'dist/cloudflare/index.cjs',
+      'dist/cloudflare/index.d.cts',
+      'dist/cloudflare/index.d.ts',
+      'dist/cloudflare/index.js',
       'dist/index.cjs',
       'dist/index.d.cts',
       'dist/index.d.ts',
@@ -60,11 +64,11 @@ describe('packaging gates', () => {
   }, 60_000);
 
   it('one copy of the core: only dist/index.* define its classes; CJS builds bundle @noble (ESM only), ESM builds import it', () => {
-    const files = ['index.js', 'index.cjs', 'node/index.js', 'node/index.cjs', 'node/testing.js', 'node/testing.cjs', 'testing/index.js', 'testing/index.cjs', 'jwt/index.js', 'jwt/index.cjs', 'cli.js'];
+    const files = ['index.js', 'index.cjs', 'node/index.js', 'node/index.cjs', 'node/testing.js', 'node/testing.cjs', 'testing/index.js', 'testing/index.cjs', 'jwt/index.js', 'jwt/index.cjs', 'cloudflare/index.js', 'cloudflare/index.cjs', 'cli.js'];
     const text = Object.fromEntries(files.map((f) => [f, readFileSync(`${ROOT}dist/${f}`, 'utf8')]));
     const defining = files.filter((f) => /\b(HmacKms|KmsServiceException|DisabledException) = class\b|\bclass (HmacKms|KmsServiceException|DisabledException)\b/.test(text[f]!));
     expect(defining).toEqual(['index.js', 'index.cjs']);
-    for (const f of files.filter((f) => /^(node|testing)\/|^cli/.test(f))) expect(text[f], f).toMatch(/from ['"]hmac-kms['"]|require\(['"]hmac-kms['"]\)/);
+    for (const f of files.filter((f) => /^(node|testing|cloudflare)\/|^cli/.test(f))) expect(text[f], f).toMatch(/from ['"]hmac-kms['"]|require\(['"]hmac-kms['"]\)/);
     const importsNoble = (f: string) => /from ['"]@noble\/|require\(['"]@noble\//.test(text[f]!);
     expect(files.filter((f) => f.endsWith('.cjs') && importsNoble(f))).toEqual([]);
     expect(importsNoble('index.js')).toBe(true);

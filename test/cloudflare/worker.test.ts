@@ -1,0 +1,176 @@
+// Issue #15: hmac-kms/cloudflare in workerd (miniflare, SQLite-backed Durable Objects persisted on disk), driven by
+// the real @aws-sdk/client-kms over HTTP. The world survives disposing miniflare and starting it again on the same
+// directory; 50 concurrent CreateGrant calls with one Name make one grant (a single writer); a wrong wrapping key makes
+// every request fail clearly, and leaves the stored state as it was for the right key. Built from dist/, as a user
+// bundles the package with wrangler.
+import { ListResourceTagsCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, GenerateMacCommand, KMSClient, ListGrantsCommand, ListKeysCommand, TagResourceCommand, VerifyMacCommand, DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { build } from 'esbuild';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WRAPPING_KEY = '5a'.repeat(32);
+const CREDENTIALS = { AKIDCF: { secretAccessKey: 'cf-secret', principal: 'arn:aws:iam::111122223333:root' } };
+const persist = mkdtempSync(join(tmpdir(), 'hmac-kms-do-'));
+let script: string;
+afterAll(() => rmSync(persist, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  // the Worker a user writes (README "Deploy on Cloudflare"), bundled from the built package as wrangler would
+  const bundle = await build({
+    stdin: { contents: "import { HmacKmsObject, createWorker } from 'hmac-kms/cloudflare';\nexport { HmacKmsObject };\nexport default createWorker({ binding: 'KMS' });\n", resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['workerd', 'worker', 'import'],
+    alias: { 'hmac-kms/cloudflare': join(ROOT, 'dist/cloudflare/index.js'), 'hmac-kms': join(ROOT, 'dist/index.js') },
+    logLevel: 'silent',
+  });
+  script = bundle.outputFiles[0]!.text;
+});
+
+async function worker(wrappingKey = WRAPPING_KEY, extra: Record<string, string> = {}) {
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2026-04-01',
+    port: 0,
+    cf: false, // no download of cf.json: tests make no request outside 127.0.0.1
+    durableObjects: { KMS: { className: 'HmacKmsObject', useSQLite: true } },
+    durableObjectsPersist: persist,
+    bindings: { HMAC_KMS_WRAPPING_KEY: wrappingKey, HMAC_KMS_CREDENTIALS: JSON.stringify(CREDENTIALS), ...extra },
+  });
+  const url = (await mf.ready).href.replace(/\/$/, '');
+  const client = new KMSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'AKIDCF', secretAccessKey: 'cf-secret' }, maxAttempts: 1 });
+  return { mf, url, client, close: async () => (client.destroy(), await mf.dispose()) };
+}
+
+const message = new TextEncoder().encode('edge');
+
+/** Every byte stored by the Durable Objects, for comparing and for searching secrets. */
+function stored(): Buffer {
+  const parts: Buffer[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d).sort()) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else parts.push(readFileSync(p));
+    }
+  };
+  walk(persist);
+  return Buffer.concat(parts);
+}
+
+describe('hmac-kms/cloudflare in workerd', () => {
+  let keyId: string;
+  let mac: Uint8Array;
+  let grantId: string;
+
+  it('keys, aliases, grants and MACs through the Worker; GET /health', async () => {
+    const w = await worker();
+    try {
+      const health = await fetch(`${w.url}/health`);
+      expect(await health.json()).toMatchObject({ status: 'ok', keys: 0 });
+      const { KeyMetadata } = await w.client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Tags: [{ TagKey: 'team', TagValue: 'edge' }] }));
+      keyId = KeyMetadata!.KeyId!;
+      await w.client.send(new CreateAliasCommand({ AliasName: 'alias/edge', TargetKeyId: keyId }));
+      await w.client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'env', TagValue: 'preview' }] }));
+      grantId = (await w.client.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/CI', Operations: ['GenerateMac'], Name: 'ci' }))).GrantId!;
+      mac = (await w.client.send(new GenerateMacCommand({ KeyId: 'alias/edge', Message: message, MacAlgorithm: 'HMAC_SHA_256' }))).Mac!;
+      const doomed = (await w.client.send(new CreateKeyCommand({ KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' }))).KeyMetadata!.KeyId!;
+      await w.client.send(new ScheduleKeyDeletionCommand({ KeyId: doomed, PendingWindowInDays: 7 }));
+      expect(await (await fetch(`${w.url}/health`)).json()).toMatchObject({ keys: 2 });
+      // unsigned or wrongly signed requests are refused as AWS refuses them
+      const unsigned = await fetch(w.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' });
+      expect(await unsigned.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    } finally {
+      await w.close();
+    }
+  }, 60_000);
+
+  it('after miniflare is disposed and started again on the same directory, everything is there and the MACs are the same', async () => {
+    const w = await worker();
+    try {
+      const { Keys } = await w.client.send(new ListKeysCommand({}));
+      expect(Keys!.map((k) => k.KeyId)).toContain(keyId);
+      expect((await w.client.send(new VerifyMacCommand({ KeyId: 'alias/edge', Message: message, Mac: mac, MacAlgorithm: 'HMAC_SHA_256' }))).MacValid).toBe(true);
+      expect((await w.client.send(new GenerateMacCommand({ KeyId: keyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' }))).Mac).toEqual(mac);
+      expect((await w.client.send(new ListGrantsCommand({ KeyId: keyId }))).Grants!.map((g) => g.GrantId)).toEqual([grantId]);
+      expect((await w.client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Enabled');
+    } finally {
+      await w.close();
+    }
+  }, 60_000);
+
+  it('50 concurrent clients creating a grant with the same Name make one grant (one writer)', async () => {
+    const w = await worker();
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 50 }, () => w.client.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/Deploy', Operations: ['GenerateMac'], Name: 'deploy' })).then((r) => r.GrantId)),
+      );
+      expect(new Set(ids).size).toBe(1);
+      const grants = (await w.client.send(new ListGrantsCommand({ KeyId: keyId }))).Grants!;
+      expect(grants.filter((g) => g.Name === 'deploy')).toHaveLength(1);
+    } finally {
+      await w.close();
+    }
+  }, 60_000);
+
+  it('a wrong wrapping key: every request fails with an AWS JSON 1.1 error saying so, and the stored state is untouched', async () => {
+    const w = await worker('00'.repeat(32));
+    try {
+      for (const target of ['ListKeys', 'CreateKey']) {
+        const res = await fetch(w.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` }, body: '{}' });
+        expect(res.status).toBe(500);
+        expect(res.headers.get('x-amzn-errortype')).toBe('KMSInternalException');
+        expect(await res.json()).toEqual({ __type: 'KMSInternalException', message: 'the wrapping key does not open this state: it was sealed with another wrapping key' });
+      }
+    } finally {
+      await w.close();
+    }
+    // the state as it was: the right key opens it, with its keys and grants (nothing was written over it)
+    const right = await worker();
+    try {
+      expect((await right.client.send(new VerifyMacCommand({ KeyId: keyId, Message: message, Mac: mac, MacAlgorithm: 'HMAC_SHA_256' }))).MacValid).toBe(true);
+      expect((await right.client.send(new ListKeysCommand({}))).Keys).toHaveLength(2);
+      expect((await right.client.send(new ListGrantsCommand({ KeyId: keyId }))).Grants!.map((g) => g.Name).sort()).toEqual(['ci', 'deploy']);
+    } finally {
+      await right.close();
+    }
+  }, 60_000);
+
+  it('compacts into a fresh snapshot every HMAC_KMS_COMPACT_AFTER changes, losing none', async () => {
+    const w = await worker(WRAPPING_KEY, { HMAC_KMS_COMPACT_AFTER: '3' });
+    try {
+      for (let i = 0; i < 11; i++) await w.client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: `t${i}`, TagValue: `${i}` }] }));
+    } finally {
+      await w.close();
+    }
+    const again = await worker();
+    try {
+      const { Tags } = await again.client.send(new ListResourceTagsCommand({ KeyId: keyId }));
+      expect(Tags!.filter((t) => /^t\d+$/.test(t.TagKey!)).map((t) => t.TagValue)).toEqual(Array.from({ length: 11 }, (_, i) => `${i}`));
+    } finally {
+      await again.close();
+    }
+  }, 60_000);
+
+  it('stores no key material and no grant token', async () => {
+    const w = await worker();
+    let token: string;
+    try {
+      token = (await w.client.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/X', Operations: ['GenerateMac'] }))).GrantToken!;
+    } finally {
+      await w.close();
+    }
+    const bytes = stored();
+    expect(bytes.includes(Buffer.from(token!.slice(4, 40)))).toBe(false);
+    expect(bytes.includes(Buffer.from(Buffer.from(mac).toString('base64')))).toBe(false);
+  }, 60_000);
+});

@@ -67,6 +67,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** After a 413, how much more of the body is drained, for how long at most, before the connection is closed. */
+const LINGER_BYTES = 2 * 1024 * 1024;
+const LINGER_MS = 1_000;
+
 /** `::ffff:127.0.0.1` (an IPv4 client of a dual-stack listener) is the IPv4 address, as AWS reports it (issue #10.7). */
 export function clientAddress(address: string | undefined): string {
   if (!address) return 'unknown';
@@ -236,10 +240,25 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       conn.busy = false;
     } else finish(conn, res, 500, ['content-type', 'application/x-amz-json-1.1', 'x-amzn-errortype', 'KMSInternalException'], JSON.stringify({ __type: 'KMSInternalException' }));
   }
+  /**
+   * 413 at the limit. The rest of the body is not read to its end (issue #10.14): after the answer, what keeps
+   * arriving is drained for a moment only (closing a socket with unread data makes TCP reset it, and the client would
+   * lose the answer), then the connection is closed.
+   */
   function refuseTooLarge(conn: Connection, req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close', 'content-length': String(tooLarge.length) });
-    res.end(tooLarge, () => req.socket.destroy()); // the rest of the body is never read
+    // no `Connection: close`: Node would close the socket as soon as the answer is out, with the body still arriving
+    res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', 'content-length': String(tooLarge.length) });
+    res.end(tooLarge);
     conn.busy = false;
+    const socket = req.socket;
+    let drained = 0;
+    const close = () => socket.destroy();
+    const timer = setTimeout(close, LINGER_MS);
+    socket.once('close', () => clearTimeout(timer));
+    req.on('data', (chunk: Buffer) => {
+      if ((drained += chunk.length) > LINGER_BYTES) close();
+    });
+    req.resume();
   }
 
   server.on('connection', (socket: Socket) => {

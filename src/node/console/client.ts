@@ -219,7 +219,8 @@ export function consoleApp(): void {
       for (const c of r.slice(1)) tr.append(el('td', null, c));
       tbody.append(tr);
     }
-    return el('div', { class: 'scroll' }, el('table', null, el('caption', null, caption), el('thead', null, thead), tbody));
+    // a scrolling box a keyboard can reach and scroll
+    return el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption }, el('table', null, el('caption', null, caption), el('thead', null, thead), tbody));
   }
 
   async function loadDetail(): Promise<void> {
@@ -342,13 +343,18 @@ export function consoleApp(): void {
       if (key && !String(c.key ?? '').toLowerCase().includes(key)) continue;
       if (caller && !String(c.caller).toLowerCase().includes(caller)) continue;
       n++;
-      const keyCell = c.key ? (/^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//.test(c.key) ? el('a', { href: keyHref(c.key) }, c.key) : c.key) : el('span', { class: 'muted' }, '—');
+      // a key ARN links to its detail, shown by its id (the whole ARN in its title)
+      const keyCell = c.key
+        ? /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//.test(c.key)
+          ? el('a', { href: keyHref(c.key), title: c.key }, c.key.slice(c.key.indexOf(':key/') + 5))
+          : c.key
+        : el('span', { class: 'muted' }, '—');
       const tr = el(
         'tr',
         c.console ? { class: 'own' } : null,
         el('td', { class: 'mono nowrap', title: c.time }, String(c.time).slice(11, 19)),
         el('th', { scope: 'row' }, c.operation + (c.console ? ' (console)' : '')),
-        el('td', { class: 'mono' }, c.caller),
+        el('td', { class: 'mono', title: c.caller }, c.caller),
         el('td', { class: 'mono' }, keyCell),
         el('td', { class: c.outcome === 'Success' ? 'outcome-ok' : 'outcome-err' }, c.outcome),
         el('td', { class: 'nowrap' }, c.region),
@@ -404,6 +410,7 @@ export function consoleApp(): void {
     errEl.setAttribute('class', 'err');
     errEl.setAttribute('d', errPath);
     svg.replaceChildren(okEl, errEl);
+    $('chart-end').textContent = latest ? new Date(latest * 1000).toISOString().slice(11, 19) + ' UTC' : '';
     $('chart-caption').textContent =
       'Calls per second over the last 5 minutes' + (latest ? ' (to ' + new Date(latest * 1000).toISOString().slice(11, 19) + ' UTC)' : '') + ': ' +
       fmtNumber(ok) + ' succeeded (green), ' + fmtNumber(err) + ' failed (red); busiest second ' + fmtNumber(ok + err ? peak : 0) + ' calls.';

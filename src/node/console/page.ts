@@ -45,7 +45,7 @@ export function pageHtml(principal: string | undefined): string {
   </form>
   <p id="keys-summary" class="summary" role="status" aria-live="polite">Loading keys…</p>
   <ul id="keys-refused" class="refused"></ul>
-  <div class="scroll">
+  <div class="scroll" tabindex="0" role="region" aria-label="Keys table">
   <table id="keys-table">
     <caption>Keys of every account and Region, one row per key</caption>
     <thead><tr id="keys-head"></tr></thead>
@@ -101,11 +101,13 @@ export function pageHtml(principal: string | undefined): string {
   </form>
   <figure class="chart">
     <svg id="chart" role="img" aria-labelledby="chart-caption" viewBox="0 0 600 120" preserveAspectRatio="none"></svg>
+    <div class="axis" aria-hidden="true"><span>5 minutes before</span><span id="chart-end"></span></div>
     <figcaption id="chart-caption">Calls per second by outcome over the last 5 minutes.</figcaption>
   </figure>
-  <div class="scroll">
+  <div class="scroll" tabindex="0" role="region" aria-label="Calls table">
   <table id="live-table">
     <caption id="live-caption">Most recent calls, newest first</caption>
+    <colgroup><col class="time"><col class="op"><col class="caller"><col class="key"><col class="outcome"><col class="region"><col class="req"></colgroup>
     <thead><tr>
       <th scope="col">Time (UTC)</th><th scope="col">Operation</th><th scope="col">Caller</th><th scope="col">Key</th>
       <th scope="col">Outcome</th><th scope="col">Region</th><th scope="col">Request id</th>
@@ -183,4 +185,11 @@ pre.policy { background: var(--panel); border: 1px solid var(--line); border-rad
 .outcome-ok { color: var(--ok); }
 .outcome-err { color: var(--err); font-weight: 600; }
 .own td { color: var(--muted); }
+/* the live table is redrawn up to a few times a second: fixed column widths spare the browser a layout of every row */
+#live-table { table-layout: fixed; min-width: 1150px; }
+#live-table td, #live-table th { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+#live-table col.time { width: 100px; } #live-table col.op { width: 170px; } #live-table col.outcome { width: 200px; }
+#live-table col.region { width: 120px; } #live-table col.req { width: 310px; }
+.axis { display: flex; justify-content: space-between; max-width: 900px; color: var(--muted); font-size: 12px; }
+#live-body { contain: content; }
 `;

@@ -175,7 +175,8 @@ export function createConsole(kms: HmacKms, options: ConsoleOptions = {}): WebCo
         return;
       }
       case '/console/events':
-        live.connect(res, viewer);
+        if (req.method === 'HEAD') send(res, 200, 'text/event-stream; charset=utf-8', '');
+        else live.connect(res, viewer);
         return;
       default:
         send(res, 404, 'text/plain; charset=utf-8', 'Not found. The console is at /console.\n');

@@ -162,7 +162,7 @@ th { background: var(--panel); font-weight: 600; white-space: nowrap; }
 th button { border: 0; background: none; padding: 0; font-weight: 600; }
 th button .dir { color: var(--muted); margin-left: 3px; }
 tbody tr:hover { background: var(--panel); }
-td a { color: var(--accent); }
+td a, th a { color: var(--accent); }
 .muted { color: var(--muted); }
 .denied { color: var(--muted); font-style: italic; }
 .tag { display: inline-block; border: 1px solid var(--line); border-radius: 10px; padding: 0 7px; margin: 1px 3px 1px 0; font-size: 12px; white-space: nowrap; }
@@ -188,7 +188,7 @@ pre.policy { background: var(--panel); border: 1px solid var(--line); border-rad
 /* the live table is redrawn up to a few times a second: fixed column widths spare the browser a layout of every row */
 #live-table { table-layout: fixed; min-width: 1150px; }
 #live-table td, #live-table th { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#live-table col.time { width: 100px; } #live-table col.op { width: 170px; } #live-table col.outcome { width: 200px; }
+#live-table col.time { width: 112px; } #live-table col.op { width: 170px; } #live-table col.outcome { width: 200px; }
 #live-table col.region { width: 120px; } #live-table col.req { width: 310px; }
 .axis { display: flex; justify-content: space-between; max-width: 900px; color: var(--muted); font-size: 12px; }
 #live-body { contain: content; }

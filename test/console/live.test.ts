@@ -140,6 +140,16 @@ describe('GET /console/events', () => {
     theirs.close();
   });
 
+  it('a stream outlives the server\'s request, headers and idle timeouts (it is one long response)', async () => {
+    server = await startServer({ port: 0, timeouts: { headers: 300, request: 300, idle: 200 } });
+    const stream = await openStream(`${server.url}/console/events`);
+    await stream.until((events) => events.some((e) => e.event === 'hello'));
+    await sleep(1200);
+    await server.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await stream.until((events) => callsOf(events).length === 1);
+    stream.close();
+  });
+
   it('closing the server ends the streams at once (they would hold it open)', async () => {
     server = await startServer({ port: 0 });
     const stream = await openStream(`${server.url}/console/events`);

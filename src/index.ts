@@ -4,6 +4,9 @@
  */
 export { HmacKms, addAuditListener, countKeys } from './kms.js';
 export type { HmacKmsOptions, SeedKeyInput, StateOptions } from './kms.js';
+// for tools that show the world's keys (hmac-kms/node's web console): plain rows, nothing secret
+export { inventory } from './state/inventory.js';
+export type { Inventory, InventoryKey } from './state/inventory.js';
 export { StateError, STATE_VERSION } from './state/snapshot.js';
 export type { StateErrorCode, StateSnapshot } from './state/snapshot.js';
 // for durable stores (hmac-kms/node's state file, hmac-kms/cloudflare's Durable Object): the record of changes

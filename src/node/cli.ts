@@ -51,6 +51,9 @@ names (the Region of its SigV4 credential scope); --region is the default Region
                               HTTP status, error, milliseconds. Never a message, MAC, token or key material.
   --quiet                     no request log (start-up lines and errors still print)
   --audit FILE                append one CloudTrail-shaped record per call to FILE (JSON lines)
+  --no-console                no web console (by default a read-only page at http://HOST:PORT/console shows the
+                              keys, a key's detail and every call live; with --credentials it asks for an access key
+                              id and its secret access key)
   -h, --help                  this help
 
 Every flag can also be set as HMAC_KMS_<FLAG> (HMAC_KMS_PORT=4600, HMAC_KMS_STATE=kms.json, HMAC_KMS_QUIET=1);
@@ -72,10 +75,11 @@ interface Flags {
   log: string;
   quiet: boolean;
   audit?: string;
+  'no-console': boolean;
 }
 
 const STRING_FLAGS = ['host', 'port', 'region', 'account', 'seed', 'credentials', 'state', 'wrapping-key-file', 'compact-after', 'hmac-regions', 'log', 'audit'] as const;
-const BOOLEAN_FLAGS = ['quiet'] as const;
+const BOOLEAN_FLAGS = ['quiet', 'no-console'] as const;
 const DEFAULTS = { host: '127.0.0.1', port: '4599', region: 'us-east-1', account: '111122223333', 'compact-after': '10000', 'hmac-regions': 'seed', log: 'text' };
 const envName = (flag: string) => `HMAC_KMS_${flag.toUpperCase().replace(/-/g, '_')}`;
 
@@ -233,6 +237,7 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
       ...(credentials ? { credentials } : {}),
       ...(flags.state !== undefined ? { stateFile: flags.state, wrappingKey: wrappingKey!, compactAfter } : {}),
       ...(log ? { onRequest: log } : {}),
+      console: !flags['no-console'],
       onError: (e) => console.error(`hmac-kms: internal error (answered as KMSInternalException)\n${(e as Error)?.stack ?? String(e)}`),
     });
   } catch (e) {
@@ -251,13 +256,14 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
   const region = flags.region;
   console.log(`hmac-kms ${VERSION}: KMS endpoint ${server.url} (Region ${region}, account ${flags.account}, ${credentials ? `SigV4 required: ${Object.keys(credentials).length} access key(s)` : 'any signature accepted, requests run as the account root'})`);
   const shown = STRING_FLAGS.map((f) => `${f}=${(flags as unknown as Record<string, string | undefined>)[f] ?? '-'}`);
-  console.log(`  configuration: ${shown.join(' ')} quiet=${flags.quiet}${fromEnv.length ? ` (from the environment: ${fromEnv.map((n) => (n === 'HMAC_KMS_WRAPPING_KEY' ? `${n}=<redacted>` : n)).join(', ')})` : ''}`);
+  console.log(`  configuration: ${shown.join(' ')} quiet=${flags.quiet} no-console=${flags['no-console']}${fromEnv.length ? ` (from the environment: ${fromEnv.map((n) => (n === 'HMAC_KMS_WRAPPING_KEY' ? `${n}=<redacted>` : n)).join(', ')})` : ''}`);
   if (server.state) {
     const o = server.state.opened;
     console.log(`  state: ${server.state.path}: ${o.keys} key(s), ${o.created ? 'created' : `restored${o.replayed ? `, ${o.replayed} change(s) replayed` : ''}`}`);
     if (o.droppedTornChange) console.log('  state: the last change in the file was cut short by a crash (it was never acknowledged): dropped');
     if (!o.created && seed !== undefined) console.log(`  seed: ${flags.seed} not applied: the state file already exists (seeds apply when it is created)`);
   }
+  if (!flags['no-console']) console.log(`  console: ${server.url}/console (read-only${credentials ? '; sign in with an access key id and its secret access key' : ''})`);
   const unsupported = flags['hmac-regions'] === 'all' ? CURRENT_HMAC_UNSUPPORTED_REGIONS : DEFAULT_HMAC_UNSUPPORTED_REGIONS;
   for (const [id, c] of Object.entries(credentials ?? {})) {
     const account = /^\d{12}$/.test(c.principal) ? c.principal : c.principal.split(':')[4];

@@ -11,6 +11,7 @@ import { nodeMacEngine, nodeSigV4Crypto } from './crypto.js';
 import { VERSION } from './version.js';
 import { applySeed, planSeed, type Seed, type SeedEntry } from './seed.js';
 import { openStateFile, type StateFile } from './state-file.js';
+import { createConsole } from './console/index.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1 (loopback only). */
@@ -53,6 +54,11 @@ export interface StartServerOptions {
    * or slow-to-start sockets cannot lock real clients out; when every connection is busy, the new one is refused.
    */
   maxConnections?: number;
+  /**
+   * The read-only web console on GET /console (default true; `hmac-kms serve --no-console` turns it off): keys, a
+   * key's detail and the calls live. With `credentials` it asks for HTTP Basic authentication with one of them.
+   */
+  console?: boolean;
 }
 
 export interface RunningServer {
@@ -148,6 +154,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   const onError = options.onError;
+  const webConsole = options.console === false ? undefined : createConsole(kms, { ...(options.credentials ? { credentials: options.credentials } : {}), ...(onError ? { onError } : {}) });
 
   const timeouts = { headers: 10_000, request: 30_000, idle: 5_000, ...options.timeouts };
   const limit = openFileLimit();
@@ -179,6 +186,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         finish(conn, res, 200, ['content-type', 'application/json'], JSON.stringify({ status: 'ok', version: VERSION, keys: countKeys(kms) }));
         return;
       }
+      // ---- the web console (issue #14, console/): GET and HEAD under /console only. KMS requests are POSTs: they
+      // never reach it, and it answers nothing else. Its responses may be long (the live stream).
+      if (webConsole && (req.method === 'GET' || req.method === 'HEAD') && (url === '/console' || url.startsWith('/console/') || url.startsWith('/console?'))) {
+        res.once('close', () => (conn.busy = false));
+        webConsole.handle(req, res);
+        return;
+      }
+      // ---- end of the web console's branch
       if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
         refuseTooLarge(conn, req, res);
         return;
@@ -301,6 +316,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     kms,
     ...(state ? { state: { path: state.path, opened: state.opened } } : {}),
     close: async () => {
+      webConsole?.close(); // ends the live streams, which would otherwise hold the server open
       try {
         await new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));

@@ -73,6 +73,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const isLoopbackAddress = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** Whether a Host header names this machine's loopback (with or without a port). */
+function isLoopbackHost(header: string | undefined): boolean {
+  if (!header) return false;
+  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '');
+  return isLoopbackAddress(name.toLowerCase()) || name.toLowerCase().endsWith('.localhost');
+}
+
 /** After a 413, how much more of the body is drained, for how long at most, before the connection is closed. */
 const LINGER_BYTES = 2 * 1024 * 1024;
 const LINGER_MS = 1_000;
@@ -162,6 +171,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   /** Open connections, oldest first: whether each has a request in flight, and what a call learns of the client. */
   const open = new Map<Socket, Connection>();
 
+  const host = options.host ?? '127.0.0.1';
+  const loopbackOnly = isLoopbackAddress(host);
+  const misdirected = JSON.stringify({
+    __type: 'MisdirectedRequest',
+    message: `This endpoint listens on ${host} and answers only requests addressed to localhost, 127.0.0.1 or [::1] (DNS rebinding protection); serve other names with --host 0.0.0.0.`,
+  });
   const tooLarge = JSON.stringify({ __type: 'RequestEntityTooLargeException', message: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` });
   const EMPTY = new Uint8Array(0);
 
@@ -181,6 +196,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         socket.setTimeout(0); // the first request has begun: Node's headers and request timeouts take over
       }
       const url = req.url ?? '/';
+      // DNS rebinding: a web page whose name was made to resolve to 127.0.0.1 would talk to this endpoint (and read the
+      // console) as its own origin. Bound to loopback, only requests addressed to a loopback name are served.
+      if (loopbackOnly && !isLoopbackHost(req.headers.host)) {
+        finish(conn, res, 421, ['content-type', 'application/x-amz-json-1.1', 'x-amzn-errortype', 'MisdirectedRequest'], misdirected);
+        return;
+      }
       if (req.method === 'GET' && (url === '/health' || url.startsWith('/health?'))) {
         // for container health checks and scripts: up, which version, how many keys (never a KMS request)
         finish(conn, res, 200, ['content-type', 'application/json'], JSON.stringify({ status: 'ok', version: VERSION, keys: countKeys(kms) }));
@@ -296,7 +317,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     socket.setTimeout(timeouts.headers, () => socket.destroy());
   });
 
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => {
       void state?.close().catch(() => {});

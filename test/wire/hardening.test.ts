@@ -136,3 +136,35 @@ describe('#10.15 idle and slow sockets cannot starve real clients', () => {
     }
   });
 });
+
+describe('DNS rebinding: bound to loopback, only requests addressed to a loopback name are served', () => {
+  it('a Host that is not localhost, 127.0.0.1 or [::1] gets 421, for KMS requests and the console alike', async () => {
+    server = await startServer({ port: 0 });
+    const send = (host: string, method = 'POST', path = '/') =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server!.port, path, method, headers: { host, ...JSON_HEADERS, 'x-amz-target': 'TrentService.ListKeys' }, agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        });
+        req.on('error', reject);
+        req.end(method === 'POST' ? '{}' : undefined);
+      });
+    for (const host of ['evil.example:80', 'attacker.test', `127.0.0.1.nip.io:${server.port}`]) {
+      for (const [method, path] of [['POST', '/'], ['GET', '/console'], ['GET', '/health']] as const) {
+        const res = await send(host, method, path);
+        expect(res.status, `${method} ${path} Host: ${host}`).toBe(421);
+        expect(JSON.parse(res.body).__type).toBe('MisdirectedRequest');
+      }
+    }
+    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `[::1]:${server.port}`, 'localhost', `app.localhost:${server.port}`]) {
+      expect((await send(host)).status, host).toBe(200);
+    }
+  });
+
+  it('listening on 0.0.0.0 (a container), any name is served', async () => {
+    server = await startServer({ port: 0, host: '0.0.0.0' });
+    const res = await call(`http://127.0.0.1:${server.port}/`, 'ListKeys', '{}');
+    expect(res.status).toBe(200);
+  });
+});

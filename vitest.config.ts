@@ -20,7 +20,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
-    // the JSON report is what .ci/run counts for its closing "N passed, N failed" line
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    // after vitest's summary, one line per test skipped with a reason (a program missing on this machine); the JSON
+    // report is what .ci/run counts for its closing "N passed, N failed" line
+    reporters: ['default', './test/helpers/skip-reasons.ts', ['json', { outputFile: '.vitest-results.json' }]],
   },
 });

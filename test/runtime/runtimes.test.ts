@@ -5,7 +5,7 @@
 // directory's own package.json and lockfile (`npm ci --prefix test/runtime`), so that a contributor's `npm ci` stays
 // light. Where they or a Chromium are missing, the test skips with the reason (test/helpers/tools.ts) — except in CI,
 // which installs them and requires them (HMAC_KMS_REQUIRE_RUNTIMES, HMAC_KMS_REQUIRE_CHROMIUM): there a runtime that
-// cannot start fails its test, saying why.
+// cannot start fails its test, saying why. Nothing here reaches beyond 127.0.0.1 (miniflare runs with `cf: false`).
 // Versions: see package.json here and README "Supported runtimes".
 import { KMSClient, CreateKeyCommand, DescribeKeyCommand, GenerateMacCommand, VerifyMacCommand, DisableKeyCommand, DisabledException } from '@aws-sdk/client-kms';
 import { build } from 'esbuild';
@@ -149,7 +149,8 @@ export default {
       conditions: ['workerd', 'worker', 'import'],
       logLevel: 'silent',
     });
-    const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', port: 0 });
+    // cf: false, or miniflare downloads Cloudflare's request metadata (cf.json) from the internet on every start
+    const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, cf: false });
     try {
       const url = await mf.ready;
       const smoke = await mf.dispatchFetch(new URL('/__smoke', url));

@@ -10,7 +10,7 @@
 import { KMSClient, CreateKeyCommand, DescribeKeyCommand, GenerateMacCommand, VerifyMacCommand, DisableKeyCommand, DisabledException } from '@aws-sdk/client-kms';
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -67,6 +67,7 @@ beforeAll(() => {
   writeFileSync(join(fixture, 'run.mjs'), RUN_ESM);
   writeFileSync(join(fixture, 'run.cjs'), RUN_CJS);
 });
+afterAll(() => rmSync(fixture, { recursive: true, force: true }));
 
 function parse(stdout: string): Result[] {
   const line = stdout.split('\n').find((l) => l.startsWith('SMOKE_RESULTS '));

@@ -216,7 +216,9 @@ smoke(lib, { vector, jwt }).then((r) => { window.smokeResults = r; }, (e) => { w
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({
         executablePath,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+          // nothing beyond 127.0.0.1: without this, Chromium still looks up update.googleapis.com and accounts.google.com
+          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
       });
       try {
         const page = await browser.newPage();

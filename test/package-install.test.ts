@@ -4,6 +4,9 @@
 // a git URL (npm clones, installs the dev dependencies, runs `prepare`, packs). Each consumer then imports the package
 // as ESM and as CommonJS, and runs the bin through npx.
 //
+// The git route takes about a minute (npm installs all the dev dependencies in its clone and builds twice): it runs
+// where HMAC_KMS_SLOW_TESTS=1, as .ci/run sets, and elsewhere skips saying so.
+//
 // npm runs with --prefer-offline: the checkout's dependencies come from the cache `npm ci` filled; only what the cache
 // lacks (on a first run, the registry's metadata of @noble/hashes and @noble/ciphers) is fetched from the registry.
 import { execFile, spawn } from 'node:child_process';
@@ -164,7 +167,8 @@ describe('installing hmac-kms before it is on the registry (README "Install")', 
     await expectWorkingPackage(dir);
   }, 240_000);
 
-  it('from a git URL (git+file:// of the checkout): npm installs its dev dependencies, runs prepare, installs the packed result', async () => {
+  it('from a git URL (git+file:// of the checkout): npm installs its dev dependencies, runs prepare, installs the packed result', async (ctx) => {
+    if (process.env.HMAC_KMS_SLOW_TESTS !== '1') ctx.skip('about a minute (a clone, all dev dependencies, two builds): runs where HMAC_KMS_SLOW_TESTS=1, as in .ci/run');
     const dir = await consumer('git', `git+file://${checkout}`);
     expectInstalledCopy(dir);
     await expectWorkingPackage(dir);

@@ -13,6 +13,9 @@
 // with two or more spaces after `//` continues the text or value above it. Each such comment must be reached exactly
 // once. The blocks also type-check (tsc --strict, as .mts, and the quickstart as .cts) against the built package's
 // declarations. This replaces test/jwt/readme.test.ts, which ran the hmac-kms/jwt section's blocks alone.
+//
+// Not here: the blocks of "Testing your code", which are test files (vitest specs, jest tests) that only a test
+// runner can run; test/testing/consumers.test.ts runs them in vitest and jest consumer projects.
 import { transform } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -40,14 +43,18 @@ interface Check {
   line: number;
 }
 
+const RUN_BY_TEST_RUNNERS = 'Testing your code';
+
 function readmeBlocks(): Block[] {
   const blocks: Block[] = [];
   const lines = README.split('\n');
   let section = '';
+  let chapter = '';
   for (let i = 0; i < lines.length; i++) {
-    const heading = /^#{1,4} (.+)$/.exec(lines[i]!);
-    if (heading) section = heading[1]!;
-    if (!/^```(ts|js)\s*$/.test(lines[i]!)) continue;
+    const heading = /^(#{1,4}) (.+)$/.exec(lines[i]!);
+    if (heading) section = heading[2]!;
+    if (heading?.[1] === '##') chapter = heading[2]!;
+    if (!/^```(ts|js)\s*$/.test(lines[i]!) || chapter === RUN_BY_TEST_RUNNERS) continue;
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !lines[i]!.startsWith('```'); i++) body.push(lines[i]!);
@@ -242,7 +249,9 @@ async function runAndCheck(file: string, checks: Check[]): Promise<void> {
 }
 
 describe('README.md: every ts/js block runs as written', () => {
-  it('finds the blocks: the quickstart first, and some checked results', () => {
+  it(`finds the blocks: the quickstart first, and some checked results; none of "${RUN_BY_TEST_RUNNERS}"`, () => {
+    expect(README).toContain(`\n## ${RUN_BY_TEST_RUNNERS}\n`);
+    expect(BLOCKS.map((b) => b.code).join('')).not.toMatch(/from 'vitest'|from '@jest\/globals'/);
     expect(BLOCKS.length).toBeGreaterThanOrEqual(10);
     expect(QUICKSTART.code).toContain("from 'hmac-kms'");
     expect(BLOCKS.map((b) => instrument(b).checks.length).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(10);

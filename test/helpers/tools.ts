@@ -1,5 +1,6 @@
-// Programs some suites drive that npm does not install for a contributor: a Chromium, the AWS CLI v2, and the runtime
-// matrix (Bun, Deno, workerd, playwright-core: test/runtime/package.json, its own lockfile). Each is looked for on the
+// Programs some suites drive that npm does not install for a contributor: a Chromium, the AWS CLI (v2, and v1), a
+// python3 with boto3, and the runtime matrix (Bun, Deno, workerd, playwright-core: test/runtime/package.json, its own
+// lockfile). Each is looked for on the
 // machine (PATH, or an override variable naming the program). Missing, its test skips with a one-line reason (printed
 // after vitest's summary by test/helpers/skip-reasons.ts) — unless CI requires it: .ci/run installs them and sets
 // HMAC_KMS_REQUIRE_<TOOL>=1, and there a missing program fails the test.
@@ -80,26 +81,55 @@ export function findChromium(): Tool {
   return chromium;
 }
 
-let awsCli: Tool | undefined;
-/** The AWS CLI v2 (HMAC_KMS_AWS_CLI, or the first `aws` on PATH that says aws-cli/2: a v1 may come first). */
-export function findAwsCliV2(): Tool {
-  awsCli ??= lookup({
-    name: 'AWS CLI v2',
-    override: 'HMAC_KMS_AWS_CLI',
-    names: ['aws'],
-    requireVar: 'HMAC_KMS_REQUIRE_AWS_CLI',
+/** What a program prints, or why it could not run (for the reason line). */
+function output(path: string, args: string[]): { out: string } | { error: string } {
+  try {
+    return { out: execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 }).trim() };
+  } catch (e) {
+    return { error: `does not run (${(e as Error).message.split('\n')[0]})` };
+  }
+}
+
+const awsClis = new Map<1 | 2, Tool>();
+/**
+ * The AWS CLI of a major version: v2 from HMAC_KMS_AWS_CLI, v1 from HMAC_KMS_AWS_CLI_V1, or the first `aws` on PATH
+ * that says aws-cli/<major> (a pip-installed v1 often comes before Debian's v2). CI requires v2 only.
+ */
+export function findAwsCli(major: 1 | 2): Tool {
+  let tool = awsClis.get(major);
+  if (!tool) {
+    tool = lookup({
+      name: `AWS CLI v${major}`,
+      override: major === 2 ? 'HMAC_KMS_AWS_CLI' : 'HMAC_KMS_AWS_CLI_V1',
+      names: ['aws'],
+      requireVar: major === 2 ? 'HMAC_KMS_REQUIRE_AWS_CLI' : 'HMAC_KMS_REQUIRE_AWS_CLI_V1',
+      reject: (path) => {
+        const r = output(path, ['--version']);
+        if ('error' in r) return r.error;
+        return r.out.startsWith(`aws-cli/${major}.`) ? undefined : `is ${r.out.split(' ')[0]}`;
+      },
+      hint: major === 2 ? ".ci/run installs Debian's awscli" : 'pip install awscli',
+    });
+    awsClis.set(major, tool);
+  }
+  return tool;
+}
+
+let boto3: Tool | undefined;
+/** A python3 that can import boto3 (HMAC_KMS_PYTHON, or the first python3 on PATH that can). */
+export function findPythonWithBoto3(): Tool {
+  boto3 ??= lookup({
+    name: 'boto3',
+    override: 'HMAC_KMS_PYTHON',
+    names: ['python3'],
+    requireVar: 'HMAC_KMS_REQUIRE_BOTO3',
     reject: (path) => {
-      let version: string;
-      try {
-        version = execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 }).trim();
-      } catch (e) {
-        return `does not run (${(e as Error).message.split('\n')[0]})`;
-      }
-      return version.startsWith('aws-cli/2.') ? undefined : `is ${version.split(' ')[0]}`;
+      const r = output(path, ['-c', 'import boto3']);
+      return 'error' in r ? `cannot import boto3` : undefined;
     },
-    hint: ".ci/run installs Debian's awscli",
+    hint: ".ci/run installs Debian's python3-boto3 when no python3 has it",
   });
-  return awsCli;
+  return boto3;
 }
 
 export const RUNTIME_MATRIX = fileURLToPath(new URL('../runtime/', import.meta.url));

@@ -1,7 +1,8 @@
 // The server path, for code that cannot be touched at all: startTestServer() (hmac-kms/testing, Node build) serves an
 // HmacKms on a free port and points the AWS SDKs at it through the environment; close() restores the environment.
-// Both variables are checked with both SDKs: the AWS SDK for JavaScript v3 in this process, and boto3/botocore (the
-// machine's python3; the test fails, saying why, when it is missing) in a child process inheriting the environment.
+// Both variables are checked with both SDKs: the AWS SDK for JavaScript v3 in this process, and boto3/botocore (a
+// python3 on the machine that has it, test/helpers/tools.ts: skipped saying why without one, required in CI) in a
+// child process inheriting the environment.
 import { CreateKeyCommand, DisabledException, DisableKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { startServer } from '../../src/node/index.js';
 import { startTestServer } from '../../src/node/testing.js';
 import { startTestServer as startTestServerElsewhere } from '../../src/testing/index.js';
 import { bytes } from '../helpers/kms.js';
+import { findPythonWithBoto3, use } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 const BOTO3_SCRIPT = fileURLToPath(new URL('./boto3-kms.py', import.meta.url));
@@ -121,17 +123,17 @@ describe('startTestServer', () => {
     }
   });
 
-  it('boto3/botocore, with AWS_ENDPOINT_URL_KMS and with AWS_ENDPOINT_URL alone, and nothing else configured', async () => {
+  it('boto3/botocore, with AWS_ENDPOINT_URL_KMS and with AWS_ENDPOINT_URL alone, and nothing else configured', async (ctx) => {
+    const python = use(findPythonWithBoto3(), ctx);
     await using server = await startTestServer();
     let stdout: string;
     try {
-      ({ stdout } = await run('python3', [BOTO3_SCRIPT], { env: process.env, timeout: 60_000 }));
+      ({ stdout } = await run(python, [BOTO3_SCRIPT], { env: process.env, timeout: 60_000 }));
     } catch (e) {
       const err = e as { message: string; stderr?: string };
-      throw new Error(`python3 with boto3 could not run ${BOTO3_SCRIPT} (boto3 comes with this machine's python3): ${err.message}\n${err.stderr ?? ''}`);
+      throw new Error(`${python} with boto3 could not run ${BOTO3_SCRIPT}: ${err.message}\n${err.stderr ?? ''}`);
     }
     const result = JSON.parse(stdout) as Record<string, { endpoint: string; region: string; keyId: string; keyArn: string; macValid: boolean; macHex: string; error: { code: string; message: string } }> & { botocore: string };
-    console.log(`botocore ${String(result.botocore)}`);
     for (const variable of ['AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL']) {
       const r = result[variable]!;
       expect(r.endpoint, variable).toBe(server.url);

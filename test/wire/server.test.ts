@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HmacKms } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/node/index.js';
 import { MATERIAL } from '../helpers/kms.js';
-import { findAwsCliV2, use } from '../helpers/tools.js';
+import { findAwsCli, use } from '../helpers/tools.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
@@ -114,7 +114,7 @@ describe('hmac-kms serve (the bin, from dist/: npm test builds it)', () => {
 // fails there; elsewhere the test skips saying why.
 describe('the AWS CLI v2 against hmac-kms serve', () => {
   it('create-key, generate-mac, verify-mac, and a failed verify-mac showing KMSInvalidMacException', async (ctx) => {
-    const AWS = use(findAwsCliV2(), ctx);
+    const AWS = use(findAwsCli(2), ctx);
     const dir = mkdtempSync(join(tmpdir(), 'hmac-kms-cli-'));
     ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const credentials = join(dir, 'credentials.json');

@@ -18,9 +18,12 @@ import { findPythonWithBoto3, use } from '../helpers/tools.js';
 const run = promisify(execFile);
 const BOTO3_SCRIPT = fileURLToPath(new URL('./boto3-kms.py', import.meta.url));
 
-/** Every AWS_* variable, to be restored after each test (the tests start from an environment without any). */
+/**
+ * Every AWS_* variable, to be restored after each test (the tests start from an environment without any), except the
+ * AWS SDK's own switches (AWS_SDK_JS_*: vitest.config.ts silences its Node 20 notice with one).
+ */
 let saved: Record<string, string | undefined>;
-const awsEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_')));
+const awsEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') && !k.startsWith('AWS_SDK_JS_')));
 beforeEach(() => {
   saved = awsEnv();
   for (const name of Object.keys(saved)) delete process.env[name];

@@ -2,14 +2,16 @@
 // the real @aws-sdk/client-kms over HTTP. The world survives disposing miniflare and starting it again on the same
 // directory; 50 concurrent CreateGrant calls with one Name make one grant (a single writer); a wrong wrapping key makes
 // every request fail clearly, and leaves the stored state as it was for the right key. Built from dist/, as a user
-// bundles the package with wrangler.
+// bundles the package with wrangler. miniflare comes from the runtime matrix (this directory's package.json and
+// lockfile, `npm ci --prefix test/runtime`): without it the tests skip saying so, and CI requires it.
 import { ListResourceTagsCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, GenerateMacCommand, KMSClient, ListGrantsCommand, ListKeysCommand, TagResourceCommand, VerifyMacCommand, DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { build } from 'esbuild';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findRuntimeMatrix, use } from '../helpers/tools.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRAPPING_KEY = '5a'.repeat(32);
@@ -17,6 +19,8 @@ const CREDENTIALS = { AKIDCF: { secretAccessKey: 'cf-secret', principal: 'arn:aw
 const persist = mkdtempSync(join(tmpdir(), 'hmac-kms-do-'));
 let script: string;
 afterAll(() => rmSync(persist, { recursive: true, force: true }));
+const MATRIX = findRuntimeMatrix();
+beforeEach((ctx) => void use(MATRIX, ctx));
 
 beforeAll(async () => {
   // the Worker a user writes (README "Deploy on Cloudflare"), bundled from the built package as wrangler would

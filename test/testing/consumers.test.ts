@@ -27,10 +27,15 @@ const README_SPECS = join(VITEST, 'generated');
 const README_JEST = join(JEST, 'generated');
 const run = promisify(execFile);
 
-/** The environment of a consumer's test run: no AWS settings and nothing of the vitest running this file. */
+/**
+ * The environment of a consumer's test run: no AWS settings and nothing of the vitest running this file — but no
+ * requests to the EC2 instance metadata service either, where the SDK looks for credentials last (169.254.169.254:
+ * the tests make no request outside 127.0.0.1).
+ */
 function consumerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' };
   for (const name of Object.keys(env)) if (/^(AWS_|VITEST|NODE_OPTIONS$|TEST$)/.test(name)) delete env[name];
+  env.AWS_EC2_METADATA_DISABLED = 'true';
   return env;
 }
 

@@ -20,10 +20,11 @@ const BOTO3_SCRIPT = fileURLToPath(new URL('./boto3-kms.py', import.meta.url));
 
 /**
  * Every AWS_* variable, to be restored after each test (the tests start from an environment without any), except the
- * AWS SDK's own switches (AWS_SDK_JS_*: vitest.config.ts silences its Node 20 notice with one).
+ * two that vitest.config.ts sets for every suite (no Node 20 notice, no EC2 instance metadata requests).
  */
 let saved: Record<string, string | undefined>;
-const awsEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') && !k.startsWith('AWS_SDK_JS_')));
+const TEST_ENV = ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'AWS_EC2_METADATA_DISABLED'];
+const awsEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') && !TEST_ENV.includes(k)));
 beforeEach(() => {
   saved = awsEnv();
   for (const name of Object.keys(saved)) delete process.env[name];

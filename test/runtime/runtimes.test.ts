@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromKmsClient, signJwt, verifyJwt } from '../../src/jwt/index.js';
 import { findChromium, findRuntimeMatrix, use } from '../helpers/tools.js';
+import { withTmpdir } from './own-tmpdir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -151,7 +152,8 @@ export default {
       logLevel: 'silent',
     });
     // cf: false, or miniflare downloads Cloudflare's request metadata (cf.json) from the internet on every start
-    const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, cf: false });
+    // its temporary directory inside the fixture, which afterAll removes (./own-tmpdir.ts)
+    const mf = withTmpdir(fixture, () => new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, cf: false }));
     try {
       const url = await mf.ready;
       const smoke = await mf.dispatchFetch(new URL('/__smoke', url));

@@ -7,21 +7,17 @@ import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DisableKeyCom
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node/index.js';
-import { BROWSER_REQUIRED, chromiumSupport } from '../helpers/browser.js';
+import { chromiumSupport, useChromium } from '../helpers/browser.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/console/', import.meta.url));
 const ACCOUNT = '111122223333';
 const support = await chromiumSupport();
-if (!support.ok && !BROWSER_REQUIRED) console.warn(`test/console/browser.test.ts skipped: ${support.reason} (HMAC_KMS_REQUIRE_BROWSER=1 makes it a failure)`);
-if (!support.ok && BROWSER_REQUIRED) {
-  it('Chromium and playwright-core are here (HMAC_KMS_REQUIRE_BROWSER=1)', () => {
-    throw new Error(support.reason);
-  });
-}
 
-describe.skipIf(!support.ok)('the console in headless Chromium', () => {
+describe('the console in headless Chromium', () => {
+  // without Chromium or playwright-core each test skips saying why (test/helpers/browser.ts); CI requires them
+  beforeEach((ctx) => void useChromium(support, ctx));
   let browser: Browser;
   let server: RunningServer;
   let client: KMSClient;

@@ -75,7 +75,7 @@ export function findChromium(): Tool {
     name: 'Chromium',
     override: 'HMAC_KMS_CHROMIUM',
     names: ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'],
-    requireVar: 'HMAC_KMS_REQUIRE_CHROMIUM',
+    requireVar: 'HMAC_KMS_REQUIRE_BROWSER',
     hint: ".ci/run installs Debian's chromium",
   });
   return chromium;

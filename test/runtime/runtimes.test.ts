@@ -4,7 +4,7 @@
 // Chromium (found on the machine, driven by playwright-core). Bun, Deno, miniflare and playwright-core come from this
 // directory's own package.json and lockfile (`npm ci --prefix test/runtime`), so that a contributor's `npm ci` stays
 // light. Where they or a Chromium are missing, the test skips with the reason (test/helpers/tools.ts) — except in CI,
-// which installs them and requires them (HMAC_KMS_REQUIRE_RUNTIMES, HMAC_KMS_REQUIRE_CHROMIUM): there a runtime that
+// which installs them and requires them (HMAC_KMS_REQUIRE_RUNTIMES, HMAC_KMS_REQUIRE_BROWSER): there a runtime that
 // cannot start fails its test, saying why. Nothing here reaches beyond 127.0.0.1 (miniflare runs with `cf: false`).
 // Versions: see package.json here and README "Supported runtimes".
 import { KMSClient, CreateKeyCommand, DescribeKeyCommand, GenerateMacCommand, VerifyMacCommand, DisableKeyCommand, DisabledException } from '@aws-sdk/client-kms';
@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromKmsClient, signJwt, verifyJwt } from '../../src/jwt/index.js';
-import { findChromium, findRuntimeMatrix, use } from '../helpers/tools.js';
+import { chromiumSupport, useChromium } from '../helpers/browser.js';
+import { findRuntimeMatrix, use } from '../helpers/tools.js';
 import { withTmpdir } from './own-tmpdir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -213,15 +214,7 @@ smoke(lib, { vector, jwt }).then((r) => { window.smokeResults = r; }, (e) => { w
     afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     it('Chromium (found on PATH or HMAC_KMS_CHROMIUM, driven by playwright-core 1.65.1) loads the ESM bundle in a page', async (ctx) => {
-      use(MATRIX, ctx);
-      const executablePath = use(findChromium(), ctx);
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-          // nothing beyond 127.0.0.1: without this, Chromium still looks up update.googleapis.com and accounts.google.com
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-      });
+      const browser = await useChromium(await chromiumSupport(), ctx)();
       try {
         const page = await browser.newPage();
         const errors: string[] = [];

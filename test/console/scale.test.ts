@@ -57,11 +57,12 @@ describe(`the key list with ${N.toLocaleString('en-US')} keys`, () => {
     const filtered = await timed('/console/api/keys?q=tag:team=t3%20state:enabled');
     expect(filtered.body.total).toBe(Array.from({ length: N / 10 }, (_, j) => j * 10).filter((i) => i % 7 === 3).length);
     const filteredTurn = await fastest(5, (i) => `/console/api/keys?q=tag:team=t3%20state:enabled&offset=${i * 50}`);
-    console.log(`100,000 keys: sort by key id ${sorted.ms.toFixed(0)} ms, page turn ${turn.toFixed(1)} ms; filter ${filtered.ms.toFixed(0)} ms, page turn ${filteredTurn.toFixed(1)} ms`);
-    expect(sorted.ms).toBeLessThan(5_000);
-    expect(filtered.ms).toBeLessThan(5_000);
-    expect(turn).toBeLessThan(40);
-    expect(filteredTurn).toBeLessThan(40);
+    // the measures are in the messages (a clean run prints nothing but its summary)
+    const measured = `100,000 keys: sort by key id ${sorted.ms.toFixed(0)} ms, page turn ${turn.toFixed(1)} ms; filter ${filtered.ms.toFixed(0)} ms, page turn ${filteredTurn.toFixed(1)} ms`;
+    expect(sorted.ms, measured).toBeLessThan(5_000);
+    expect(filtered.ms, measured).toBeLessThan(5_000);
+    expect(turn, measured).toBeLessThan(40);
+    expect(filteredTurn, measured).toBeLessThan(40);
   }, 60_000);
 
   it('a principal\'s page: its per-key checks are for the 50 keys shown, not the 100,000', async () => {

@@ -1,36 +1,36 @@
 /**
- * Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by playwright-core (TOOLCHAIN.md: no browser
- * download). `chromiumSupport()` says whether both are here, and why not in one line; a test skips with that reason,
- * unless HMAC_KMS_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
+ * Headless Chromium for browser tests: a Chromium found on the machine (test/helpers/tools.ts: HMAC_KMS_CHROMIUM, or
+ * the first chromium / chromium-browser / google-chrome on PATH) driven by playwright-core from the runtime matrix
+ * (test/runtime/package.json; TOOLCHAIN.md: no browser download). `chromiumSupport()` says whether both are here, and
+ * why not in one line; `useChromium()` skips a test with that reason, unless HMAC_KMS_REQUIRE_BROWSER=1 (CI), where a
+ * missing browser is a failure. Type-checked with test/runtime (its playwright-core), not with the other tests.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserType } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { findChromium, findRuntimeMatrix, RUNTIME_MATRIX } from './tools.js';
 
-/** Debian's Chromium; HMAC_KMS_CHROMIUM names another executable. */
-export const CHROMIUM = process.env.HMAC_KMS_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  // nothing beyond 127.0.0.1: without this, Chromium still looks up update.googleapis.com and accounts.google.com
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
 export const BROWSER_REQUIRED = process.env.HMAC_KMS_REQUIRE_BROWSER === '1';
 
 export type ChromiumSupport = { ok: true; launch: () => Promise<Browser> } | { ok: false; reason: string };
 
-/** playwright-core from the project's dependencies, or from the runtime suite's own (test/runtime/package.json). */
-async function playwrightChromium(): Promise<BrowserType | undefined> {
-  try {
-    return (await import('playwright-core')).chromium;
-  } catch {
-    try {
-      const path = createRequire(new URL('../runtime/package.json', import.meta.url)).resolve('playwright-core');
-      return ((await import(path)) as typeof import('playwright-core')).chromium;
-    } catch {
-      return undefined;
-    }
-  }
+export async function chromiumSupport(): Promise<ChromiumSupport> {
+  const chromium = findChromium();
+  if (!chromium.path) return { ok: false, reason: `${chromium.name}: ${chromium.missing}` };
+  const matrix = findRuntimeMatrix();
+  if (!matrix.path) return { ok: false, reason: `${matrix.name}: ${matrix.missing}` }; // playwright-core is in it
+  const playwright = (await import(createRequire(join(RUNTIME_MATRIX, 'package.json')).resolve('playwright-core'))) as typeof import('playwright-core');
+  return { ok: true, launch: () => playwright.chromium.launch({ executablePath: chromium.path, args: CHROMIUM_ARGS }) };
 }
 
-export async function chromiumSupport(): Promise<ChromiumSupport> {
-  if (!existsSync(CHROMIUM)) return { ok: false, reason: `${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)` };
-  const chromium = await playwrightChromium();
-  if (!chromium) return { ok: false, reason: 'playwright-core is not installed (npm ci)' };
-  return { ok: true, launch: () => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) };
+/** Launches Chromium; without it, fails where CI requires a browser and otherwise skips the test saying why. */
+export function useChromium(support: ChromiumSupport, ctx: { skip: (note?: string) => never }): () => Promise<Browser> {
+  if (support.ok) return support.launch;
+  if (BROWSER_REQUIRED) throw new Error(`${support.reason} — HMAC_KMS_REQUIRE_BROWSER=1 requires it`);
+  return ctx.skip(support.reason);
 }

@@ -6,11 +6,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MATERIAL } from '../helpers/kms.js';
+import { findAwsCli, use } from '../helpers/tools.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
@@ -229,46 +230,28 @@ describe('hmac-kms serve', () => {
   });
 });
 
-/** AWS CLIs on this machine: Debian's v2 at /usr/bin/aws, and any `aws` on PATH (pyenv's v1 here). */
-async function awsClis(): Promise<{ path: string; major: 1 | 2 }[]> {
-  const candidates = new Set(['/usr/bin/aws', ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'aws'))]);
-  const found = new Map<number, string>();
-  for (const path of candidates) {
-    if (!existsSync(path)) continue;
-    const v = await run(path, ['--version']).then((r) => r.stdout + r.stderr, () => '');
-    const m = /aws-cli\/(\d)\./.exec(v);
-    if (m && !found.has(Number(m[1]))) found.set(Number(m[1]), path);
-  }
-  return [...found].map(([major, path]) => ({ major: major as 1 | 2, path }));
-}
-
+// Each CLI found on the machine (test/helpers/tools.ts); a missing one skips saying why, and CI requires v2.
 describe('the README AWS CLI examples, v2 and v1 forms (issue #11.3)', () => {
-  it('generate-mac then verify-mac with the MAC generate-mac printed, with each CLI found', async () => {
-    const clis = await awsClis();
-    if (clis.length === 0) {
-      console.log('AWS CLI examples: skipped, no aws on PATH or /usr/bin/aws');
-      return;
-    }
+  it.for([2, 1] as const)('AWS CLI v%i: generate-mac then verify-mac with the MAC generate-mac printed', { timeout: 60_000 }, async (major, ctx) => {
+    const path = use(findAwsCli(major), ctx);
     const s = await serve(['--quiet']);
     const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-    for (const { path, major } of clis) {
-      const aws = (...args: string[]) => run(path, [...args, '--endpoint-url', s.url, '--output', 'text'], { env }).then((r) => r.stdout.trim());
-      const keyId = await aws('kms', 'create-key', '--key-spec', 'HMAC_256', '--key-usage', 'GENERATE_VERIFY_MAC', '--query', 'KeyMetadata.KeyId');
-      if (major === 2) {
-        // v2: blobs are base64 on the command line
-        const message = Buffer.from('hello').toString('base64');
-        const mac = await aws('kms', 'generate-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--query', 'Mac');
-        expect(await aws('kms', 'verify-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--mac', mac, '--query', 'MacValid')).toBe('True');
-      } else {
-        // v1: --message is the text itself; the MAC printed in base64 goes back as bytes, from a file
-        const mac = await aws('kms', 'generate-mac', '--key-id', keyId, '--message', 'hello', '--mac-algorithm', 'HMAC_SHA_256', '--query', 'Mac');
-        const macFile = join(dir, 'mac.bin');
-        writeFileSync(macFile, Buffer.from(mac, 'base64'));
-        expect(await aws('kms', 'verify-mac', '--key-id', keyId, '--message', 'hello', '--mac-algorithm', 'HMAC_SHA_256', '--mac', `fileb://${macFile}`, '--query', 'MacValid')).toBe('True');
-        // the v2-style command fails with v1, as the README warns
-        const wrong = await aws('kms', 'verify-mac', '--key-id', keyId, '--message', 'hello', '--mac-algorithm', 'HMAC_SHA_256', '--mac', mac).catch((e: { stderr: string }) => e.stderr);
-        expect(wrong).toContain('KMSInvalidMacException');
-      }
+    const aws = (...args: string[]) => run(path, [...args, '--endpoint-url', s.url, '--output', 'text'], { env }).then((r) => r.stdout.trim());
+    const keyId = await aws('kms', 'create-key', '--key-spec', 'HMAC_256', '--key-usage', 'GENERATE_VERIFY_MAC', '--query', 'KeyMetadata.KeyId');
+    if (major === 2) {
+      // v2: blobs are base64 on the command line
+      const message = Buffer.from('hello').toString('base64');
+      const mac = await aws('kms', 'generate-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--query', 'Mac');
+      expect(await aws('kms', 'verify-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--mac', mac, '--query', 'MacValid')).toBe('True');
+    } else {
+      // v1: --message is the text itself; the MAC printed in base64 goes back as bytes, from a file
+      const mac = await aws('kms', 'generate-mac', '--key-id', keyId, '--message', 'hello', '--mac-algorithm', 'HMAC_SHA_256', '--query', 'Mac');
+      const macFile = join(dir, 'mac.bin');
+      writeFileSync(macFile, Buffer.from(mac, 'base64'));
+      expect(await aws('kms', 'verify-mac', '--key-id', keyId, '--message', 'hello', '--mac-algorithm', 'HMAC_SHA_256', '--mac', `fileb://${macFile}`, '--query', 'MacValid')).toBe('True');
+      // the v2-style command fails with v1, as the README warns
+      const wrong = await aws('kms', 'verify-mac', '--key-id', keyId, '--message', 'hello', '--mac-algorithm', 'HMAC_SHA_256', '--mac', mac).catch((e: { stderr: string }) => e.stderr);
+      expect(wrong).toContain('KMSInvalidMacException');
     }
-  }, 60_000);
+  });
 });

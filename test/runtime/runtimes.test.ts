@@ -1,12 +1,16 @@
 // The smoke suite (smoke.mjs) in every runtime the design card promises, each loading the *built* package through its
 // `exports` as a consumer would (a fixture project with node_modules/hmac-kms -> this package): Node ESM, Node CJS,
 // Bun, Deno, Cloudflare workerd (miniflare, no nodejs_compat, the real AWS SDK calling the Worker) and headless
-// Chromium (Debian's /usr/bin/chromium driven by playwright-core). A runtime that cannot start fails its test, saying
-// why: no silent skips. Versions: see package.json devDependencies and README "Supported runtimes".
+// Chromium (found on the machine, driven by playwright-core). Bun, Deno, miniflare and playwright-core come from this
+// directory's own package.json and lockfile (`npm ci --prefix test/runtime`), so that a contributor's `npm ci` stays
+// light. Where they or a Chromium are missing, the test skips with the reason (test/helpers/tools.ts) — except in CI,
+// which installs them and requires them (HMAC_KMS_REQUIRE_RUNTIMES, HMAC_KMS_REQUIRE_BROWSER): there a runtime that
+// cannot start fails its test, saying why. Nothing here reaches beyond 127.0.0.1 (miniflare runs with `cf: false`).
+// Versions: see package.json here and README "Supported runtimes".
 import { KMSClient, CreateKeyCommand, DescribeKeyCommand, GenerateMacCommand, VerifyMacCommand, DisableKeyCommand, DisabledException } from '@aws-sdk/client-kms';
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -14,11 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromKmsClient, signJwt, verifyJwt } from '../../src/jwt/index.js';
+import { chromiumSupport, useChromium } from '../helpers/browser.js';
+import { findRuntimeMatrix, use } from '../helpers/tools.js';
+import { withTmpdir } from './own-tmpdir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
+const MATRIX = findRuntimeMatrix();
 
 interface Result {
   name: string;
@@ -62,6 +69,7 @@ beforeAll(() => {
   writeFileSync(join(fixture, 'run.mjs'), RUN_ESM);
   writeFileSync(join(fixture, 'run.cjs'), RUN_CJS);
 });
+afterAll(() => rmSync(fixture, { recursive: true, force: true }));
 
 function parse(stdout: string): Result[] {
   const line = stdout.split('\n').find((l) => l.startsWith('SMOKE_RESULTS '));
@@ -88,7 +96,7 @@ async function spawnRunner(command: string, args: string[]): Promise<Result[]> {
   }
 }
 
-const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
+const bin = (name: string) => join(MATRIX.path!, '.bin', name);
 
 describe('the smoke suite in every runtime', () => {
   it(`Node ${process.version} ESM (import 'hmac-kms', 'hmac-kms/jwt')`, async () => {
@@ -99,19 +107,22 @@ describe('the smoke suite in every runtime', () => {
     expectAllPassed('node-cjs', await spawnRunner(process.execPath, ['run.cjs']));
   });
 
-  it('Bun (bun@1.4.5 from npm)', async () => {
+  it('Bun (bun@1.4.5 from test/runtime)', async (ctx) => {
+    use(MATRIX, ctx);
     const { stdout } = await run(bin('bun'), ['--version']);
     expect(stdout.trim()).toBe('1.4.5');
     expectAllPassed('bun', await spawnRunner(bin('bun'), ['run.mjs']));
   });
 
-  it('Deno (deno@2.9.6 from npm)', async () => {
+  it('Deno (deno@2.9.6 from test/runtime)', async (ctx) => {
+    use(MATRIX, ctx);
     const { stdout } = await run(bin('deno'), ['--version']);
     expect(stdout).toMatch(/^deno 2\.9\.6 /);
     expectAllPassed('deno', await spawnRunner(bin('deno'), ['run', '--quiet', '--allow-read', '--allow-env', 'run.mjs']));
   });
 
-  it('Cloudflare workerd (miniflare, no nodejs_compat): the smoke suite in a Worker, and the real AWS SDK calling the Worker', async () => {
+  it('Cloudflare workerd (miniflare, no nodejs_compat): the smoke suite in a Worker, and the real AWS SDK calling the Worker', async (ctx) => {
+    use(MATRIX, ctx);
     const { Miniflare } = await import('miniflare');
     writeFileSync(
       join(fixture, 'worker.mjs'),
@@ -141,7 +152,9 @@ export default {
       conditions: ['workerd', 'worker', 'import'],
       logLevel: 'silent',
     });
-    const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', port: 0 });
+    // cf: false, or miniflare downloads Cloudflare's request metadata (cf.json) from the internet on every start
+    // its temporary directory inside the fixture, which afterAll removes (./own-tmpdir.ts)
+    const mf = withTmpdir(fixture, () => new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, cf: false }));
     try {
       const url = await mf.ready;
       const smoke = await mf.dispatchFetch(new URL('/__smoke', url));
@@ -200,13 +213,8 @@ smoke(lib, { vector, jwt }).then((r) => { window.smokeResults = r; }, (e) => { w
     });
     afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    it(`Chromium (${CHROMIUM}, playwright-core 1.65.1) loads the ESM bundle in a page`, async () => {
-      expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs Debian's chromium`).toBe(true);
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-      });
+    it('Chromium (found on PATH or HMAC_KMS_CHROMIUM, driven by playwright-core 1.65.1) loads the ESM bundle in a page', async (ctx) => {
+      const browser = await useChromium(await chromiumSupport(), ctx)();
       try {
         const page = await browser.newPage();
         const errors: string[] = [];

@@ -27,10 +27,15 @@ const README_SPECS = join(VITEST, 'generated');
 const README_JEST = join(JEST, 'generated');
 const run = promisify(execFile);
 
-/** The environment of a consumer's test run: no AWS settings and nothing of the vitest running this file. */
+/**
+ * The environment of a consumer's test run: no AWS settings and nothing of the vitest running this file — but no
+ * requests to the EC2 instance metadata service either, where the SDK looks for credentials last (169.254.169.254:
+ * the tests make no request outside 127.0.0.1).
+ */
 function consumerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' };
   for (const name of Object.keys(env)) if (/^(AWS_|VITEST|NODE_OPTIONS$|TEST$)/.test(name)) delete env[name];
+  env.AWS_EC2_METADATA_DISABLED = 'true';
   return env;
 }
 
@@ -39,16 +44,17 @@ async function ensureInstalled(dir: string): Promise<void> {
   const lockHash = createHash('sha256').update(readFileSync(join(dir, 'package-lock.json'))).digest('hex');
   const stamp = join(dir, 'node_modules/.installed-from-lock');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === lockHash) return;
-  const started = performance.now();
   await run('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env: consumerEnv(), maxBuffer: 16 * 1024 * 1024 });
   writeFileSync(stamp, lockHash);
-  console.log(`npm ci in ${dir.slice(ROOT.length)}: ${Math.round(performance.now() - started)} ms`);
 }
 
-/** The package as `npm pack` makes it (a tarball in a temporary directory). */
+/**
+ * The package as `npm pack` makes it (a tarball in a temporary directory), from the dist/ npm test built: without
+ * scripts, as prepare would build again, emptying dist/ while other suites read it.
+ */
 async function pack(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'hmac-kms-pack-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: ROOT });
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: ROOT });
   return join(out, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
 }
 
@@ -69,14 +75,24 @@ interface JestReport {
   testResults: { name: string; message: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
 }
 
+/** A runner's JSON report, read once and removed with its temporary directory. */
+function takeReport(report: string): JestReport {
+  try {
+    return JSON.parse(readFileSync(report, 'utf8')) as JestReport;
+  } finally {
+    rmSync(join(report, '..'), { recursive: true, force: true });
+  }
+}
+
 /** Runs jest in the jest fixture and returns its JSON report (a failing run is reported, not thrown). */
 async function runJest(nodeArgs: string[], pattern: string): Promise<JestReport> {
   const report = join(mkdtempSync(join(tmpdir(), 'hmac-kms-jest-')), 'report.json');
-  const args = [...nodeArgs, 'node_modules/jest/bin/jest.js', '--ci', '--json', `--outputFile=${report}`, '--testPathPatterns', pattern];
+  // jest's cache in the fixture's node_modules (its default is a directory in /tmp that outlives the run)
+  const args = [...nodeArgs, 'node_modules/jest/bin/jest.js', '--ci', '--json', `--outputFile=${report}`, `--cacheDirectory=${join(JEST, 'node_modules/.cache/jest')}`, '--testPathPatterns', pattern];
   await run(process.execPath, args, { cwd: JEST, env: consumerEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }).catch((e: { stderr?: string }) => {
     if (!existsSync(report)) throw new Error(`jest did not run: ${e.stderr ?? String(e)}`);
   });
-  return JSON.parse(readFileSync(report, 'utf8')) as JestReport;
+  return takeReport(report);
 }
 
 /** The code blocks of the README's "Testing your code" section: each ts block is a vitest spec, each js block a jest test. */
@@ -104,7 +120,7 @@ async function runVitest(): Promise<JestReport> {
   await run(process.execPath, args, { cwd: VITEST, env: consumerEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }).catch((e: { stderr?: string }) => {
     if (!existsSync(report)) throw new Error(`vitest did not run: ${e.stderr ?? String(e)}`);
   });
-  return JSON.parse(readFileSync(report, 'utf8')) as JestReport;
+  return takeReport(report);
 }
 
 /** tsc over a fixture's tsconfig.json: the errors it prints ('' when none). */
@@ -127,12 +143,10 @@ function expectAllPassed(report: JestReport, atLeast: number): void {
 
 beforeAll(async () => {
   expect(existsSync(join(ROOT, 'dist/index.cjs')), 'dist/ is built by npm test before the suites run').toBe(true);
-  const started = performance.now();
   const [tarball] = await Promise.all([pack(), ensureInstalled(JEST)]);
   await installPackage(tarball, [JEST, VITEST]);
   rmSync(join(tarball, '..'), { recursive: true, force: true });
   writeReadmeBlocks();
-  console.log(`consumer fixtures ready in ${Math.round(performance.now() - started)} ms`);
 }, 300_000);
 
 describe('jest consumer (jest pinned in test/fixtures/jest-consumer)', () => {

@@ -1,7 +1,7 @@
 // The Node server and the command line: loopback binding, graceful close, seeds, body limit, SIGINT/SIGTERM, and the
-// real AWS CLI v2 (Debian's /usr/bin/aws, which .ci/run installs) against `hmac-kms serve`.
+// real AWS CLI v2 (the first v2 on PATH, or HMAC_KMS_AWS_CLI; .ci/run installs Debian's) against `hmac-kms serve`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HmacKms } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/node/index.js';
 import { MATERIAL } from '../helpers/kms.js';
+import { findAwsCli, use } from '../helpers/tools.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
-const AWS = '/usr/bin/aws';
 const run = promisify(execFile);
 
 function post(url: string, headers: Record<string, string>, body: string | Buffer): Promise<{ status: number; body: string }> {
@@ -111,12 +111,12 @@ describe('hmac-kms serve (the bin, from dist/: npm test builds it)', () => {
 });
 
 // The AWS CLI v2 smoke test. CI sets HMAC_KMS_REQUIRE_AWS_CLI=1 after installing Debian's awscli, so a missing CLI
-// fails there; elsewhere the test says why it did not run.
-const haveCli = existsSync(AWS);
-describe.runIf(haveCli || process.env.HMAC_KMS_REQUIRE_AWS_CLI === '1')('the AWS CLI v2 against hmac-kms serve', () => {
-  it('create-key, generate-mac, verify-mac, and a failed verify-mac showing KMSInvalidMacException', async () => {
-    expect(existsSync(AWS), `${AWS} is missing: .ci/run installs Debian's awscli`).toBe(true);
+// fails there; elsewhere the test skips saying why.
+describe('the AWS CLI v2 against hmac-kms serve', () => {
+  it('create-key, generate-mac, verify-mac, and a failed verify-mac showing KMSInvalidMacException', async (ctx) => {
+    const AWS = use(findAwsCli(2), ctx);
     const dir = mkdtempSync(join(tmpdir(), 'hmac-kms-cli-'));
+    ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const credentials = join(dir, 'credentials.json');
     writeFileSync(credentials, JSON.stringify({ AKIDCLI: { secretAccessKey: 'cli-secret', principal: 'arn:aws:iam::111122223333:root' } }));
     const { child, url } = await startCli(['--credentials', credentials]);
@@ -143,8 +143,3 @@ describe.runIf(haveCli || process.env.HMAC_KMS_REQUIRE_AWS_CLI === '1')('the AWS
     }
   }, 60_000);
 });
-if (!haveCli && process.env.HMAC_KMS_REQUIRE_AWS_CLI !== '1') {
-  describe('the AWS CLI v2 smoke test', () => {
-    it.skip(`needs ${AWS} (Debian's awscli; .ci/run installs it)`, () => {});
-  });
-}

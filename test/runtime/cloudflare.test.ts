@@ -2,21 +2,31 @@
 // the real @aws-sdk/client-kms over HTTP. The world survives disposing miniflare and starting it again on the same
 // directory; 50 concurrent CreateGrant calls with one Name make one grant (a single writer); a wrong wrapping key makes
 // every request fail clearly, and leaves the stored state as it was for the right key. Built from dist/, as a user
-// bundles the package with wrangler.
+// bundles the package with wrangler. miniflare comes from the runtime matrix (this directory's package.json and
+// lockfile, `npm ci --prefix test/runtime`): without it the tests skip saying so, and CI requires it.
 import { ListResourceTagsCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, GenerateMacCommand, KMSClient, ListGrantsCommand, ListKeysCommand, TagResourceCommand, VerifyMacCommand, DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { build } from 'esbuild';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findRuntimeMatrix, use } from '../helpers/tools.js';
+import { withTmpdir } from './own-tmpdir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRAPPING_KEY = '5a'.repeat(32);
 const CREDENTIALS = { AKIDCF: { secretAccessKey: 'cf-secret', principal: 'arn:aws:iam::111122223333:root' } };
 const persist = mkdtempSync(join(tmpdir(), 'hmac-kms-do-'));
+// miniflare's own temporary directories go here (./own-tmpdir.ts), removed with it
+const scratch = mkdtempSync(join(tmpdir(), 'hmac-kms-miniflare-'));
 let script: string;
-afterAll(() => rmSync(persist, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(persist, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+});
+const MATRIX = findRuntimeMatrix();
+beforeEach((ctx) => void use(MATRIX, ctx));
 
 beforeAll(async () => {
   // the Worker a user writes (README "Deploy on Cloudflare"), bundled from the built package as wrangler would
@@ -36,7 +46,7 @@ beforeAll(async () => {
 
 async function worker(wrappingKey = WRAPPING_KEY, extra: Record<string, string> = {}) {
   const { Miniflare } = await import('miniflare');
-  const mf = new Miniflare({
+  const mf = withTmpdir(scratch, () => new Miniflare({
     modules: true,
     script,
     compatibilityDate: '2026-04-01',
@@ -45,7 +55,7 @@ async function worker(wrappingKey = WRAPPING_KEY, extra: Record<string, string> 
     durableObjects: { KMS: { className: 'HmacKmsObject', useSQLite: true } },
     durableObjectsPersist: persist,
     bindings: { HMAC_KMS_WRAPPING_KEY: wrappingKey, HMAC_KMS_CREDENTIALS: JSON.stringify(CREDENTIALS), ...extra },
-  });
+  }));
   const url = (await mf.ready).href.replace(/\/$/, '');
   const client = new KMSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'AKIDCF', secretAccessKey: 'cf-secret' }, maxAttempts: 1 });
   return { mf, url, client, close: async () => (client.destroy(), await mf.dispose()) };

@@ -79,7 +79,7 @@ interface State {
   readonly active: boolean;
   /** The request handler for one call (bound to its record), or for reads outside a send. */
   handlerFor(record: CallRecord | undefined): SdkHandler;
-  /** The client's credential provider, or one that falls back to placeholder credentials when it finds none. */
+  /** The client's credential provider, or (without a credentials map) one that gives placeholder credentials. */
   credentialsFor(provider: unknown): unknown;
   release(hook: Hook): void;
 }
@@ -181,9 +181,9 @@ function header(headers: Record<string, string>, name: string): string | undefin
  * Attaches `kms` to every instance of `ClientClass` (`KMSClient` of `@aws-sdk/client-kms`, or any AWS SDK v3 client
  * class of the KMS service), made before or after this call, until `detach()`.
  *
- * Without `options.credentials` every call runs as the account's root, whatever the client signs with, and a client
- * that finds no credentials of its own (a CI runner without AWS settings) signs with placeholder credentials instead
- * of failing. With `options.credentials`, the client's access key picks the caller, exactly as on the wire.
+ * Without `options.credentials` every call runs as the account's root and signs with placeholder credentials: the
+ * client's own credential chain is never consulted (no profile, SSO or instance metadata lookups). With
+ * `options.credentials`, the client's access key picks the caller, exactly as on the wire.
  */
 export function attachKms(ClientClass: abstract new (...args: never[]) => unknown, kms: HmacKms, options: AttachKmsOptions = {}): KmsAttachment {
   const proto = (ClientClass as { prototype?: { send?: unknown } } | undefined)?.prototype;
@@ -244,17 +244,14 @@ export function attachKms(ClientClass: abstract new (...args: never[]) => unknow
     },
     credentialsFor(provider) {
       if (credentialMap || typeof provider !== 'function') return provider;
+      // without `credentials`, any signature is accepted and every call runs as the account's root: the client's own
+      // credential chain is never consulted (on a developer's machine it may look up SSO, profiles or the EC2
+      // instance metadata service, with timeouts, and sign with real credentials for nothing)
       let wrapped = fallbacks.get(provider);
       if (!wrapped) {
         wrapped = async (...args: unknown[]) => {
-          try {
-            return await (provider as AnyFunction)(...args);
-          } catch (e) {
-            // the SDK's "Could not load credentials from any providers": sign with placeholders instead (any signature
-            // is accepted without `credentials`); any other failure of the client's provider is the client's own
-            if ((e as { name?: unknown } | null)?.name !== 'CredentialsProviderError' || !active) throw e;
-            return { accessKeyId: ATTACHED_ACCESS_KEY_ID, secretAccessKey: ATTACHED_ACCESS_KEY_ID };
-          }
+          if (!active) return (provider as AnyFunction)(...args);
+          return { accessKeyId: ATTACHED_ACCESS_KEY_ID, secretAccessKey: ATTACHED_ACCESS_KEY_ID };
         };
         fallbacks.set(provider, wrapped);
       }

@@ -10,6 +10,7 @@
 import type { GrantListEntry } from './kms-types.generated.js';
 import type { KeyRecord } from './key.js';
 import { seqAppend, seqList, seqRemoved, type SeqList } from './ordered.js';
+import { StableMap, StableSet } from './stable-map.js';
 import type { World } from './world.js';
 
 export interface GrantRecord {
@@ -33,12 +34,12 @@ export interface GrantRecord {
 
 /** The grants of one key and their indexes (created with the key's first grant: most keys have none). */
 export interface KeyGrants {
-  readonly byId: Map<string, GrantRecord>;
+  readonly byId: StableMap<string, GrantRecord>;
   readonly order: SeqList<GrantRecord>;
   /** Named grants by the fingerprint of the request that made them. */
-  readonly byFingerprint: Map<string, GrantRecord>;
+  readonly byFingerprint: StableMap<string, GrantRecord>;
   /** Grants that can allow something (no SourceArn constraint), by grantee id (`granteeId`) and operation. */
-  readonly byGrantee: Map<string, Map<string, Set<GrantRecord>>>;
+  readonly byGrantee: StableMap<string, StableMap<string, StableSet<GrantRecord>>>;
 }
 
 export const GRANT_ID = /^[0-9a-f]{64}$/;
@@ -84,17 +85,17 @@ const isLiveKeyGrant = (grants: KeyGrants) => (g: GrantRecord) => grants.byId.ge
 
 /** Stores a new grant of `key` in every index. */
 export function storeGrant(world: World, key: KeyRecord, grant: GrantRecord): void {
-  const grants = (key.grants ??= { byId: new Map(), order: seqList(), byFingerprint: new Map(), byGrantee: new Map() });
+  const grants = (key.grants ??= { byId: new StableMap(), order: seqList(), byFingerprint: new StableMap(), byGrantee: new StableMap() });
   grants.byId.set(grant.GrantId, grant);
   seqAppend(grants.order, grant);
   if (grant.Name !== undefined) grants.byFingerprint.set(grant.fingerprint, grant);
   if (grant.GranteePrincipal !== undefined && grant.Constraints?.SourceArn === undefined) {
     const id = granteeId(grant.GranteePrincipal);
     let byOperation = grants.byGrantee.get(id);
-    if (!byOperation) grants.byGrantee.set(id, (byOperation = new Map()));
+    if (!byOperation) grants.byGrantee.set(id, (byOperation = new StableMap()));
     for (const op of grant.Operations) {
       let set = byOperation.get(op);
-      if (!set) byOperation.set(op, (set = new Set()));
+      if (!set) byOperation.set(op, (set = new StableSet()));
       set.add(grant);
     }
   }

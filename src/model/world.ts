@@ -4,13 +4,15 @@
  *
  * Everything a call looks up is indexed, so that no call's cost grows with the size of the world (issue #10.17):
  * keys, aliases and grants by id and in creation order (markers), grants by grantee and by retiring principal, and
- * the keys waiting for deletion in a heap by DeletionDate.
+ * the keys waiting for deletion in a heap by DeletionDate. The maps that keys come and go from are StableMaps, whose
+ * cost does not grow when one key is deleted and set again (a V8 Map's does).
  */
 import type { MacKey } from '../crypto/mac-key.js';
 import type { CompiledPolicy } from '../policy/document.js';
 import { removeAllGrants, type GrantRecord } from './grant.js';
 import type { KeyRecord } from './key.js';
 import { seqAppend, seqList, seqRemoved, type SeqList } from './ordered.js';
+import { StableMap, StableSet } from './stable-map.js';
 
 /** The IAM identity policies of one user or role: by name, and compiled in one list for evaluation. */
 export interface IdentityPolicies {
@@ -30,10 +32,10 @@ export interface AliasRecord {
 export interface RegionState {
   readonly account: string;
   readonly region: string;
-  readonly keys: Map<string, KeyRecord>;
+  readonly keys: StableMap<string, KeyRecord>;
   /** The keys in creation order (ListKeys). */
   readonly keyOrder: SeqList<KeyRecord>;
-  readonly aliases: Map<string, AliasRecord>;
+  readonly aliases: StableMap<string, AliasRecord>;
   /** The aliases in creation order (ListAliases). */
   readonly aliasOrder: SeqList<AliasRecord>;
 }
@@ -42,17 +44,17 @@ export interface World {
   /** account -> region -> resources; a Region's record exists only once something was created in it. */
   readonly accounts: Map<string, Map<string, RegionState>>;
   /** Keys waiting for deletion (state PendingDeletion or PendingReplicaDeletion). */
-  readonly pendingDeletion: Set<KeyRecord>;
+  readonly pendingDeletion: StableSet<KeyRecord>;
   /** Min-heap of [DeletionDate ms, key] for the keys with a DeletionDate; stale entries are skipped when popped. */
   deletionQueue: [number, KeyRecord][];
   /** Creation sequence for keys, aliases, grants and tags (list order, pagination markers). */
   seq: number;
   /** IAM identity policies by identity (`<account>:user/<name>` or `<account>:role/<name>`), then by policy name. */
-  readonly identityPolicies: Map<string, IdentityPolicies>;
+  readonly identityPolicies: StableMap<string, IdentityPolicies>;
   /** Every grant by GrantId (grant tokens and RetireGrant name a grant without its key). */
-  readonly grants: Map<string, GrantRecord>;
+  readonly grants: StableMap<string, GrantRecord>;
   /** Grants by retiring principal (`p:<ARN>`) or retiring service principal (`s:<name>`), for ListRetirableGrants. */
-  readonly retirable: Map<string, SeqList<GrantRecord>>;
+  readonly retirable: StableMap<string, SeqList<GrantRecord>>;
   /** The key grant tokens are MACs under; drawn with the first grant (no randomness at construction). */
   tokenKey: MacKey | undefined;
   /** Changes applied so far (successful mutating calls and identity policy settings): the journal's positions. */
@@ -66,12 +68,12 @@ export interface World {
 export function createWorld(): World {
   return {
     accounts: new Map(),
-    pendingDeletion: new Set(),
+    pendingDeletion: new StableSet(),
     deletionQueue: [],
     seq: 0,
-    identityPolicies: new Map(),
-    grants: new Map(),
-    retirable: new Map(),
+    identityPolicies: new StableMap(),
+    grants: new StableMap(),
+    retirable: new StableMap(),
     tokenKey: undefined,
     lsn: 0,
     requestIdPrefix: undefined,
@@ -84,7 +86,7 @@ export function regionState(world: World, account: string, region: string): Regi
   let regions = world.accounts.get(account);
   if (!regions) world.accounts.set(account, (regions = new Map()));
   let state = regions.get(region);
-  if (!state) regions.set(region, (state = { account, region, keys: new Map(), keyOrder: seqList(), aliases: new Map(), aliasOrder: seqList() }));
+  if (!state) regions.set(region, (state = { account, region, keys: new StableMap(), keyOrder: seqList(), aliases: new StableMap(), aliasOrder: seqList() }));
   return state;
 }
 

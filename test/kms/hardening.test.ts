@@ -26,8 +26,8 @@ function strings(root: unknown): Set<string> {
     else if (typeof v === 'object' && v !== null && !seen.has(v)) {
       seen.add(v);
       if (v instanceof Map) for (const [k, x] of v) (walk(k), walk(x));
-      else if (v instanceof Set || Array.isArray(v)) for (const x of v) walk(x);
-      else for (const x of Object.values(v)) walk(x);
+      else if (Symbol.iterator in v && typeof v !== 'string') for (const x of v as Iterable<unknown>) walk(x); // Sets, arrays, StableMaps
+      if (!(v instanceof Map)) for (const x of Object.values(v)) walk(x);
     }
   };
   walk(root);

@@ -31,9 +31,9 @@ export const nodeMacEngine: MacEngine = Object.freeze({
 });
 
 export const nodeSigV4Crypto: SigV4Crypto = Object.freeze({
-  sha256Hex: (data: Uint8Array) => createHash('sha256').update(data).digest('hex'),
-  hmacSha256(key: Uint8Array): (data: Uint8Array) => Uint8Array {
+  sha256Hex: (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex'),
+  hmacSha256Hex(key: Uint8Array): (data: string) => string {
     const k = createSecretKey(key);
-    return (data) => plain(createHmac('sha256', k).update(data).digest());
+    return (data) => createHmac('sha256', k).update(data).digest('hex');
   },
 });

@@ -10,7 +10,6 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { equalBytes } from '../crypto/constant-time.js';
 import { MacKey } from '../crypto/mac-key.js';
 import { toHex } from '../crypto/random.js';
 import { isRegionName } from '../model/regions.js';
@@ -65,20 +64,21 @@ export function sha256Hex(data: Uint8Array): string {
 }
 
 /**
- * The hashing SigV4 verification needs: SHA-256 (hex) and a keyed HMAC-SHA-256 prepared once per signing key. The
- * default is @noble/hashes (every runtime); the Node server passes node:crypto's (OpenSSL), issue #13.
+ * The hashing SigV4 verification needs: SHA-256 (hex) and a keyed HMAC-SHA-256 (hex) prepared once per signing key,
+ * over bytes or text (text is hashed as UTF-8). The default is @noble/hashes (every runtime); the Node server passes
+ * node:crypto's (OpenSSL), issue #13.
  */
 export interface SigV4Crypto {
-  sha256Hex(data: Uint8Array): string;
-  /** HMAC-SHA-256 under `key`, prepared once and used for many messages. */
-  hmacSha256(key: Uint8Array): (data: Uint8Array) => Uint8Array;
+  sha256Hex(data: Uint8Array | string): string;
+  /** HMAC-SHA-256 under `key`, prepared once and used for many messages; hex. */
+  hmacSha256Hex(key: Uint8Array): (data: string) => string;
 }
 
 export const nobleSigV4Crypto: SigV4Crypto = {
-  sha256Hex,
-  hmacSha256: (key) => {
+  sha256Hex: (data) => sha256Hex(typeof data === 'string' ? utf8.encode(data) : data),
+  hmacSha256Hex: (key) => {
     const mac = new MacKey(sha256, key);
-    return (data) => mac.mac(data);
+    return (data) => toHex(mac.mac(utf8.encode(data)));
   },
 };
 
@@ -140,23 +140,31 @@ function canonicalQuery(query: string): string {
     .join('&');
 }
 
-const trimValue = (v: string): string => v.trim().replace(/\s+/g, ' ');
+/** A header value as SigV4 canonicalizes it: trimmed, inner runs of whitespace as one space (a test first: most need neither). */
+const trimValue = (v: string): string => (/^\s|\s$|\s\s|[\t\n\r]/.test(v) ? v.trim().replace(/\s+/g, ' ') : v);
 
 /** `20130524T000000Z` <-> Date. */
 export const amzDate = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+let lastAmzDate: [string, Date | undefined] = ['', undefined];
 function parseAmzDate(s: string): Date | undefined {
+  if (lastAmzDate[0] === s) return lastAmzDate[1]; // the requests of one second share their X-Amz-Date
+  const d = parseAmzDateOnce(s);
+  lastAmzDate = [s, d];
+  return d;
+}
+function parseAmzDateOnce(s: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (!m) return undefined;
   const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-const signingKeys = new WeakMap<SigV4Crypto, Map<string, (data: Uint8Array) => Uint8Array>>();
+const signingKeys = new WeakMap<SigV4Crypto, Map<string, (data: string) => string>>();
 /**
  * kSigning = HMAC chain over date, Region, service, "aws4_request", cached per secret, date and Region as a prepared
  * HMAC (for noble, the pre-keyed engine that serves GenerateMac), so a signature costs one message hash.
  */
-function signingKey(secret: string, date: string, region: string, c: SigV4Crypto): (data: Uint8Array) => Uint8Array {
+function signingKey(secret: string, date: string, region: string, c: SigV4Crypto): (data: string) => string {
   let cache = signingKeys.get(c);
   if (!cache) signingKeys.set(c, (cache = new Map()));
   const id = `${date}/${region}/${secret}`;
@@ -165,7 +173,7 @@ function signingKey(secret: string, date: string, region: string, c: SigV4Crypto
     const kDate = hmac(sha256, utf8.encode(`AWS4${secret}`), utf8.encode(date));
     const kRegion = hmac(sha256, kDate, utf8.encode(region));
     const kService = hmac(sha256, kRegion, utf8.encode(SERVICE));
-    key = c.hmacSha256(hmac(sha256, kService, utf8.encode('aws4_request')));
+    key = c.hmacSha256Hex(hmac(sha256, kService, utf8.encode('aws4_request')));
     if (cache.size > 256) cache.clear();
     cache.set(id, key);
   }
@@ -183,11 +191,20 @@ export function stringToSign(req: WireRequest, signedHeaders: readonly string[],
     })
     .join('');
   const canonicalRequest = [req.method.toUpperCase(), canonicalUri(req.path), canonicalQuery(req.query), canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
-  return ['AWS4-HMAC-SHA256', amzDateValue, scope, c.sha256Hex(utf8.encode(canonicalRequest))].join('\n');
+  return `AWS4-HMAC-SHA256\n${amzDateValue}\n${scope}\n${c.sha256Hex(canonicalRequest)}`;
 }
 
 export function signature(secret: string, date: string, region: string, toSign: string, c: SigV4Crypto = nobleSigV4Crypto): string {
-  return toHex(signingKey(secret, date, region, c)(utf8.encode(toSign)));
+  return signingKey(secret, date, region, c)(toSign);
+}
+
+/** Two hex signatures compared without an early exit on content (the lengths are public). */
+function sameSignature(expected: string, given: string): boolean {
+  if (expected.length !== given.length) return false;
+  const lower = given.toLowerCase();
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ lower.charCodeAt(i);
+  return diff === 0;
 }
 
 const fmt = (ms: number) => amzDate(new Date(ms));
@@ -249,7 +266,7 @@ export function verifySignature(req: WireRequest, credentials: Credentials | und
   const payloadHash = declared ?? actualHash; // the canonical request carries the header as sent
   const scope = `${auth.date}/${auth.region}/${SERVICE}/aws4_request`;
   const expected = signature(credential.secretAccessKey, auth.date, auth.region, stringToSign(req, auth.signedHeaders, dateHeader!, scope, payloadHash, c), c);
-  if (!equalBytes(utf8.encode(expected), utf8.encode(auth.signature.toLowerCase()))) {
+  if (!sameSignature(expected, auth.signature)) {
     throw new InvalidSignatureException(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );

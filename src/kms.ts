@@ -517,9 +517,18 @@ function requestIdPrefix(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-8${hex.slice(15, 16)}00-`;
 }
 
-/** A UUID-shaped request id: a per-world random prefix and a 48-bit counter (cheap, unique, deterministic in tests). */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * A UUID-shaped request id: a per-world random prefix and a 48-bit counter (cheap, unique, deterministic in tests).
+ * All but the counter's last byte change every 256th call only, so the rest of the time an id is one concatenation.
+ */
 function nextRequestId(world: World, random: RandomSource): string {
-  const prefix = (world.requestIdPrefix ??= requestIdPrefix(toHex(randomBytes(random, 8))));
-  return prefix + (++world.requestCount).toString(16).padStart(12, '0');
+  const n = ++world.requestCount;
+  if (world.requestIdHead === undefined || n % 256 === 0) {
+    const prefix = (world.requestIdPrefix ??= requestIdPrefix(toHex(randomBytes(random, 8))));
+    world.requestIdHead = prefix + Math.floor(n / 256).toString(16).padStart(10, '0');
+  }
+  return world.requestIdHead + HEX_BYTE[n % 256]!;
 }
 

@@ -1,6 +1,7 @@
 // Packaging gates: publint and arethetypeswrong clean, the tarball holds what users need and nothing else, and the
-// core stays within its size budget (esbuild, minified + gzip): 48 KB for everything `hmac-kms` exports. (40 KB until
-// the state snapshots of issue #9 brought @noble/ciphers' XChaCha20-Poly1305, ~4.5 KB gzip, and the snapshot code.)
+// core stays within its size budget (esbuild, minified + gzip): 52 KB for everything `hmac-kms` exports. (40 KB until
+// the state snapshots of issue #9 brought @noble/ciphers' XChaCha20-Poly1305, ~4.5 KB gzip, and the snapshot code; 48 KB
+// until issue #13's MAC path — banked midstates with their self-check, the MAC request shortcut — added ~1.3 KB.)
 // `hmac-kms/jwt` is its own entry with its own budget, and bundles nothing of the core.
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
@@ -13,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const bin = (name: string) => `${ROOT}node_modules/.bin/${name}`;
-const BUDGET_GZIP = 48 * 1024;
+const BUDGET_GZIP = 52 * 1024;
 // npm pack runs the package's prepare script, a build that empties dist/ while the other suites read it: npm test has
 // built it already, so every pack here (attw's included) skips scripts
 const NO_SCRIPTS = { ...process.env, npm_config_ignore_scripts: 'true' };

@@ -63,6 +63,8 @@ export interface World {
    * randomness in global scope) and a counter. */
   requestIdPrefix: string | undefined;
   requestCount: number;
+  /** The prefix and the counter's digits but its last two, for `requestCount` (derived, not saved). */
+  requestIdHead?: string | undefined;
 }
 
 export function createWorld(): World {

@@ -52,23 +52,24 @@ function replicaOf(ctx: CallContext, primary: KeyRecord, input: ReplicateKeyRequ
   const region = input.ReplicaRegion;
   const policy = input.Policy ?? defaultKeyPolicy(partitionOf(region), primary.AWSAccountId);
   return {
+    // the field order of createKeyRecord (keys.ts)
     KeyId: primary.KeyId,
     Arn: keyArn(region, primary.AWSAccountId, primary.KeyId),
     AWSAccountId: primary.AWSAccountId,
+    KeyState: 'Enabled',
+    MacAlgorithm: primary.MacAlgorithm,
+    material: primary.material,
+    compiledPolicy: compilePolicyOnce(policy, 'key'),
     Region: region,
     createdMs: ctx.now.getTime(),
     Description: input.Description ?? '',
     KeySpec: primary.KeySpec,
-    MacAlgorithm: primary.MacAlgorithm,
-    KeyState: 'Enabled',
     Origin: primary.Origin,
     multiRegion: primary.multiRegion!,
     tags: [],
     aliases: [],
     policy,
-    compiledPolicy: compilePolicyOnce(policy, 'key'),
     seq: 0,
-    material: primary.material,
   };
 }
 

@@ -99,11 +99,22 @@ export interface IdentityEvaluation {
   allowed: boolean;
 }
 
+/** Actions in lower case (policies match them case-insensitively), made once per action name (`kms:` + an operation). */
+const lowerActions = new Map<string, string>();
+function lowerAction(action: string): string {
+  let lower = lowerActions.get(action);
+  if (lower === undefined) {
+    lower = action.toLowerCase();
+    if (lowerActions.size < 1024) lowerActions.set(action, lower); // bounded whatever callers pass
+  }
+  return lower;
+}
+
 /** The caller's identity policies (none for the root user, who is implicitly allowed, F12). */
 export function evaluateIdentity(caller: Caller, policies: Iterable<CompiledPolicy> | undefined, action: string, resource: string, ctx: ConditionContext): IdentityEvaluation {
   let allowed = caller.kind === 'root';
   if (!policies) return { explicitDeny: false, allowed };
-  const actionLower = action.toLowerCase();
+  const actionLower = lowerAction(action);
   for (const policy of policies) {
     for (const s of policy.statements) {
       if (!identityStatementApplies(s, actionLower, resource, ctx)) continue;
@@ -135,7 +146,7 @@ export function decideKeyAccess(d: KeyDecisionInput): Decision {
 
   let direct = false;
   let delegated = false;
-  const actionLower = d.action.toLowerCase();
+  const actionLower = lowerAction(d.action);
   for (const s of d.keyPolicy.statements) {
     const m = keyStatementApplies(s, d.caller, actionLower, d.keyArn, d.keyPolicyContext);
     if (m === 'none') continue;

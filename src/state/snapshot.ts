@@ -367,15 +367,18 @@ function importKey(
   }
   primeSealed(keys, material, arn, k.sealedMaterial);
   const key: KeyRecord = {
+    // the field order of createKeyRecord (operations/keys.ts): one object layout for created and restored keys
     KeyId: k.KeyId,
     Arn: arn,
     AWSAccountId: r.account,
+    KeyState: k.KeyState as KeyState,
+    MacAlgorithm: info.MacAlgorithm,
+    material,
+    compiledPolicy: compilePolicyOnce(policy, 'key'),
     Region: r.region,
     createdMs: k.createdMs,
     Description: k.Description,
     KeySpec: k.KeySpec,
-    MacAlgorithm: info.MacAlgorithm,
-    KeyState: k.KeyState as KeyState,
     ...(k.DeletionDateMs !== undefined ? { DeletionDate: new Date(k.DeletionDateMs) } : {}),
     ...(k.PendingWindowInDays !== undefined ? { PendingWindowInDays: k.PendingWindowInDays } : {}),
     Origin: 'AWS_KMS',
@@ -383,9 +386,7 @@ function importKey(
     tags: k.tags.map(([TagKey, TagValue, seq]): KeyTag => ({ TagKey, TagValue, seq })),
     aliases: [],
     policy,
-    compiledPolicy: compilePolicyOnce(policy, 'key'),
     seq: k.seq,
-    material,
   };
   storeKey(world, key);
   if (key.KeyState === 'PendingDeletion' || key.KeyState === 'PendingReplicaDeletion') markPendingDeletion(world, key);

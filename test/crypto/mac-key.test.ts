@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { hmac } from '@noble/hashes/hmac.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { equalBytes } from '../../src/crypto/constant-time.js';
 import { HMAC_KEY_SPECS, isHmacKeySpec } from '../../src/crypto/key-specs.js';
@@ -74,6 +76,68 @@ describe('MacKey', () => {
     }
     expect(key.verify(new TextEncoder().encode('hellp'), tag)).toBe(false);
     expect(key.verify(message, tag)).toBe(true);
+  });
+
+  it('many keys of every hash side by side (the midstate bank grows past its first 64 slots): each keeps its own tags', () => {
+    for (const hash of [sha224, sha256, sha384, sha512]) {
+      const keys = Array.from({ length: 150 }, (_, i) => new MacKey(hash, new Uint8Array(hash.blockLen + (i % 3) - 1).fill(i)));
+      keys.forEach((k, i) => expect(k.mac(message)).toEqual(hmac(hash, new Uint8Array(hash.blockLen + (i % 3) - 1).fill(i), message)));
+      // again in reverse, after every key has its slot
+      for (let i = keys.length - 1; i >= 0; i--) expect(keys[i]!.verify(message, hmac(hash, new Uint8Array(hash.blockLen + (i % 3) - 1).fill(i), message))).toBe(true);
+    }
+  });
+
+  it('a garbage MacKey gives its midstate slot back, wiped, and a new key reuses it with its own tags', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const keep = new MacKey(sha384, material);
+    const tag = keep.mac(message);
+    (() => {
+      for (let i = 0; i < 200; i++) new MacKey(sha384, new Uint8Array(48).fill(i)).mac(message);
+    })();
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10)); // FinalizationRegistry callbacks run in later tasks
+    }
+    const later = Array.from({ length: 200 }, (_, i) => new MacKey(sha384, new Uint8Array(48).fill(255 - i)));
+    later.forEach((k, i) => expect(k.mac(message)).toEqual(hmac(sha384, new Uint8Array(48).fill(255 - i), message)));
+    expect(keep.mac(message)).toEqual(tag);
+  });
+
+  it('falls back to cloned noble states where the midstate layout cannot be read (a hash whose state is opaque)', () => {
+    // a SHA-256 whose internal state hmac-kms cannot reach: no get/set, the shape a future noble might have
+    class Opaque {
+      readonly blockLen = 64;
+      readonly outputLen = 32;
+      readonly canXOF = false;
+      constructor(private h = sha256.create()) {}
+      update(d: Uint8Array) {
+        this.h.update(d);
+        return this;
+      }
+      digestInto(out: Uint8Array) {
+        this.h.digestInto(out);
+      }
+      digest() {
+        return this.h.digest();
+      }
+      _cloneInto(to?: Opaque): Opaque {
+        const target = to ?? new Opaque();
+        target.h = this.h._cloneInto(target.h);
+        return target;
+      }
+      clone() {
+        return this._cloneInto();
+      }
+      destroy() {
+        this.h.destroy();
+      }
+    }
+    const opaque = Object.assign((m: Uint8Array) => sha256(m), { outputLen: 32, blockLen: 64, create: () => new Opaque() });
+    const key = new MacKey(opaque as unknown as typeof sha256, material);
+    for (let i = 0; i < 3; i++) expect(key.mac(message)).toEqual(hmac(sha256, material, message));
+    expect(key.verify(message, hmac(sha256, material, message))).toBe(true);
+    expect(key.verify(message, new Uint8Array(32))).toBe(false);
   });
 
   it('rejects material that is not bytes', () => {

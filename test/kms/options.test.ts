@@ -155,4 +155,14 @@ describe('errors', () => {
     expect(a.$metadata.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a.$metadata.requestId).not.toBe(b.$metadata.requestId);
   });
+
+  it('request ids: one fixed prefix and a counter in the last 12 hex digits, across its byte boundaries', async () => {
+    const { kms } = testKms();
+    const ids: string[] = [];
+    for (let i = 0; i < 700; i++) ids.push((await kms.listKeys()).$metadata.requestId!);
+    const prefix = ids[0]!.slice(0, 24);
+    expect(ids.every((id) => id.startsWith(prefix))).toBe(true);
+    const counters = ids.map((id) => parseInt(id.slice(24), 16));
+    expect(counters).toEqual(Array.from({ length: 700 }, (_, i) => counters[0]! + i));
+  });
 });

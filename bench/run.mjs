@@ -14,7 +14,7 @@ const outdir = resolve('.bench-out');
 mkdirSync(outdir, { recursive: true });
 for (const entry of entries) {
   const outfile = resolve(outdir, basename(entry).replace(/\.ts$/, '.mjs'));
-  // our sources are bundled; packages (noble, tinybench, autocannon) load from node_modules as users load them
+  // our sources are bundled; packages (noble, tinybench) load from node_modules as users load them
   await build({
     entryPoints: [entry],
     outfile,

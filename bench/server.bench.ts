@@ -27,7 +27,7 @@ function which(cmd: string): string | undefined {
     return undefined;
   }
 }
-const WRK = which('wrk');
+const WRK = process.env.HMAC_KMS_WRK || which('wrk');
 if (!WRK) {
   console.error('bench:server needs wrk (a C HTTP load generator): apt-get install -y wrk (Debian/Ubuntu), brew install wrk (macOS). .ci/run installs it.');
   process.exit(2);
@@ -103,7 +103,7 @@ const ms = (text: string): number => {
 };
 function load(server: Server, script: string): Run {
   const before = cpuMicros(server.child.pid!);
-  const out = execFileSync(pin(1, [WRK!])[0]!, [...pin(1, [WRK!]).slice(1), '-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-s', script, `http://127.0.0.1:${server.port}/`], { encoding: 'utf8' });
+  const out = execFileSync(pin(1, [WRK!])[0]!, [...pin(1, [WRK!]).slice(1), '-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--timeout', '10s', '--latency', '-s', script, `http://127.0.0.1:${server.port}/`], { encoding: 'utf8' });
   const cpu = cpuMicros(server.child.pid!) - before;
   const total = Number(/(\d+) requests in/.exec(out)![1]);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);

@@ -1,5 +1,5 @@
 // Programs some suites drive that npm does not install for a contributor: a Chromium, the AWS CLI (v2, and v1), a
-// python3 with boto3, and the runtime matrix (Bun, Deno, workerd, playwright-core: test/runtime/package.json, its own
+// python3 with boto3, wrk, and the runtime matrix (Bun, Deno, workerd, playwright-core: test/runtime/package.json, its own
 // lockfile). Each is looked for on the
 // machine (PATH, or an override variable naming the program). Missing, its test skips with a one-line reason (printed
 // after vitest's summary by test/helpers/skip-reasons.ts) — unless CI requires it: .ci/run installs them and sets
@@ -130,6 +130,13 @@ export function findPythonWithBoto3(): Tool {
     hint: ".ci/run installs Debian's python3-boto3 when no python3 has it",
   });
   return boto3;
+}
+
+let wrk: Tool | undefined;
+/** wrk, the C HTTP load generator `npm run bench:server` drives the endpoint with (HMAC_KMS_WRK, or PATH). */
+export function findWrk(): Tool {
+  wrk ??= lookup({ name: 'wrk', override: 'HMAC_KMS_WRK', names: ['wrk'], requireVar: 'HMAC_KMS_REQUIRE_WRK', hint: ".ci/run installs Debian's wrk" });
+  return wrk;
 }
 
 export const RUNTIME_MATRIX = fileURLToPath(new URL('../runtime/', import.meta.url));

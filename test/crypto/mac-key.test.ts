@@ -110,7 +110,7 @@ describe('MacKey', () => {
       readonly blockLen = 64;
       readonly outputLen = 32;
       readonly canXOF = false;
-      constructor(private h = sha256.create()) {}
+      private h = sha256.create();
       update(d: Uint8Array) {
         this.h.update(d);
         return this;

@@ -1,6 +1,7 @@
 // The smoke suite (smoke.mjs) in every runtime the design card promises, each loading the *built* package through its
 // `exports` as a consumer would (a fixture project with node_modules/hmac-kms -> this package): Node ESM, Node CJS,
-// Bun, Deno, Cloudflare workerd (miniflare, no nodejs_compat, the real AWS SDK calling the Worker) and headless
+// Bun, Deno, Cloudflare workerd (miniflare, no nodejs_compat, the real AWS SDK calling the Worker, hmac-kms/cloudflare
+// answering from its Durable Object) and headless
 // Chromium (found on the machine, driven by playwright-core). Bun, Deno, miniflare and playwright-core come from this
 // directory's own package.json and lockfile (`npm ci --prefix test/runtime`), so that a contributor's `npm ci` stays
 // light. Where they or a Chromium are missing, the test skips with the reason (test/helpers/tools.ts) — except in CI,
@@ -128,13 +129,19 @@ describe('the smoke suite in every runtime', () => {
       join(fixture, 'worker.mjs'),
       `import * as lib from 'hmac-kms';
 import * as jwt from 'hmac-kms/jwt';
+import { HmacKmsObject, createWorker } from 'hmac-kms/cloudflare';
 import smoke from './smoke.mjs';
 import vector from './vector.mjs';
+export { HmacKmsObject };
 const kms = new lib.HmacKms();
 const handle = lib.createFetchHandler(kms, { credentials: { AKIDWORKER: { secretAccessKey: 'worker-secret', principal: 'arn:aws:iam::111122223333:root' } } });
+// hmac-kms/cloudflare's Worker under /__do: its world in the HmacKmsObject Durable Object
+const durable = createWorker({ binding: 'KMS' });
 export default {
-  async fetch(request) {
-    if (new URL(request.url).pathname === '/__smoke') return Response.json(await smoke(lib, { vector, jwt }));
+  async fetch(request, env) {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/__smoke') return Response.json(await smoke(lib, { vector, jwt }));
+    if (pathname.startsWith('/__do')) return durable.fetch(new Request(new URL(pathname.slice('/__do'.length) || '/', request.url), request), env);
     return handle(request);
   },
 };
@@ -154,7 +161,16 @@ export default {
     });
     // cf: false, or miniflare downloads Cloudflare's request metadata (cf.json) from the internet on every start
     // its temporary directory inside the fixture, which afterAll removes (./own-tmpdir.ts)
-    const mf = withTmpdir(fixture, () => new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, cf: false }));
+    const mf = withTmpdir(fixture, () => new Miniflare({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      compatibilityDate: '2026-04-01',
+      host: '127.0.0.1',
+      port: 0,
+      cf: false,
+      durableObjects: { KMS: { className: 'HmacKmsObject', useSQLite: true } },
+      bindings: { HMAC_KMS_WRAPPING_KEY: 'ab'.repeat(32) },
+    }));
     try {
       const url = await mf.ready;
       const smoke = await mf.dispatchFetch(new URL('/__smoke', url));
@@ -171,6 +187,21 @@ export default {
       const { KeyMetadata: jwtKey } = await client.send(new CreateKeyCommand({ KeySpec: 'HMAC_384', KeyUsage: 'GENERATE_VERIFY_MAC' }));
       const token = await signJwt(viaSdk, { KeyId: jwtKey!.KeyId!, payload: { sub: 'edge' }, expiresIn: 60 });
       expect((await verifyJwt(viaSdk, token, { KeyId: jwtKey!.Arn!, subject: 'edge' })).KeyId).toBe(jwtKey!.Arn);
+      // hmac-kms/cloudflare (resolved through the package's exports with the workerd conditions): AWS JSON 1.1 calls
+      // answered by the Durable Object, and its health check
+      const call = async (target: string, body: object) => {
+        const res = await mf.dispatchFetch(new URL('/__do', url), { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` }, body: JSON.stringify(body) });
+        return { status: res.status, json: (await res.json()) as Record<string, any> };
+      };
+      const created = await call('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+      expect(created.status).toBe(200);
+      const doKeyId = created.json.KeyMetadata.KeyId as string;
+      const made = await call('GenerateMac', { KeyId: doKeyId, Message: btoa('edge'), MacAlgorithm: 'HMAC_SHA_256' });
+      expect(made.json).toMatchObject({ MacAlgorithm: 'HMAC_SHA_256', KeyId: created.json.KeyMetadata.Arn });
+      expect((await call('VerifyMac', { KeyId: doKeyId, Message: btoa('edge'), Mac: made.json.Mac, MacAlgorithm: 'HMAC_SHA_256' })).json.MacValid).toBe(true);
+      expect((await call('DescribeKey', { KeyId: 'alias/none' })).json.__type).toBe('NotFoundException');
+      const health = await mf.dispatchFetch(new URL('/__do/health', url));
+      expect(health.status).toBe(200);
     } finally {
       await mf.dispose();
     }

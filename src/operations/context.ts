@@ -99,7 +99,8 @@ export const invalidKeyId = (value: string) => new NotFoundException(`Invalid ke
 export function resolveKey(ctx: CallContext, value: string, forms: IdentifierForms, action: string): ResolvedKey {
   // fast paths: a key id, or the key ARN, of a key of the caller's account and Region (Map lookups, no parsing)
   const keys = peekRegionState(ctx.world, ctx.caller.account, ctx.region)?.keys;
-  const own = keys?.get(value) ?? keys?.get(value.slice(value.lastIndexOf('/') + 1));
+  const slash = value.lastIndexOf('/');
+  const own = keys?.get(slash < 0 ? value : value.slice(slash + 1));
   if (own && (own.KeyId === value || own.Arn === value)) return { key: own };
   const id = parseKeyIdentifier(value);
   switch (id.kind) {

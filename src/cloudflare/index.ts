@@ -33,6 +33,7 @@ import {
   type HmacKmsOptions,
   type StateSnapshot,
 } from 'hmac-kms';
+import { snapshotParts, snapshotText } from './parts.js';
 
 /** The parts of a Durable Object's state this class uses (SQLite-backed storage). */
 export interface DurableObjectStateLike {
@@ -64,8 +65,6 @@ interface NamespaceLike {
 
 /** Changes between two snapshots of the stored state, by default. */
 const COMPACT_AFTER = 1_000;
-/** Rows of the snapshot are at most this many characters (a Durable Object's row holds at most 2 MB). */
-const CHUNK = 1_000_000;
 const JSON_TYPE = 'application/x-amz-json-1.1';
 /** The package version, built in by tsup from package.json. */
 declare const __HMAC_KMS_VERSION__: string;
@@ -138,9 +137,9 @@ export class HmacKmsObject {
       ...(env.HMAC_KMS_REGION ? { region: env.HMAC_KMS_REGION } : {}),
       ...(env.HMAC_KMS_ACCOUNT ? { accountId: env.HMAC_KMS_ACCOUNT } : {}),
     };
-    this.#sql('CREATE TABLE IF NOT EXISTS snapshot (part INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+    this.#sql('CREATE TABLE IF NOT EXISTS snapshot_parts (part INTEGER PRIMARY KEY, bytes BLOB NOT NULL)');
     this.#sql('CREATE TABLE IF NOT EXISTS changes (lsn INTEGER PRIMARY KEY, sealed TEXT NOT NULL)');
-    const parts = this.#sql('SELECT text FROM snapshot ORDER BY part');
+    const parts = this.#sql('SELECT bytes FROM snapshot_parts ORDER BY part');
     let kms: HmacKms;
     if (parts.length === 0) {
       kms = new HmacKms(options);
@@ -148,7 +147,7 @@ export class HmacKmsObject {
     } else {
       let snapshot: StateSnapshot;
       try {
-        snapshot = JSON.parse(parts.map((p) => p.text as string).join('')) as StateSnapshot;
+        snapshot = JSON.parse(snapshotText(parts.map((p) => p.bytes as ArrayBuffer))) as StateSnapshot;
       } catch {
         throw new StateError('MALFORMED', 'the stored state is not an hmac-kms snapshot');
       }
@@ -180,10 +179,10 @@ export class HmacKmsObject {
   /** The world now as the stored snapshot, and no changes after it: one transaction. */
   #writeSnapshot(kms: HmacKms, wrappingKey: Uint8Array): void {
     const snapshot = kms.exportState({ wrappingKey });
-    const text = JSON.stringify(snapshot);
+    const parts = snapshotParts(JSON.stringify(snapshot));
     this.#ctx.storage.transactionSync(() => {
-      this.#sql('DELETE FROM snapshot');
-      for (let i = 0; i * CHUNK < text.length; i++) this.#sql('INSERT INTO snapshot (part, text) VALUES (?, ?)', i, text.slice(i * CHUNK, (i + 1) * CHUNK));
+      this.#sql('DELETE FROM snapshot_parts');
+      parts.forEach((part, i) => this.#sql('INSERT INTO snapshot_parts (part, bytes) VALUES (?, ?)', i, part));
       this.#sql('DELETE FROM changes');
     });
     this.#storeId = snapshot.mac;

@@ -3,19 +3,23 @@
  *
  * - **The file.** Its first line is a JSON header holding the last compacted snapshot (`exportState`: material sealed,
  *   everything authenticated); each further line is one change (a successful mutating call, a purge, an identity
- *   policy), sealed and bound to that snapshot (its MAC) and to its position (`sealChange`).
+ *   policy), sealed and bound to that snapshot (its MAC) and to its position (`sealChange`), written as
+ *   `<length>:<sealed>` so that a change cut short can be told from a change altered.
  * - **No acknowledged write is lost.** A change is applied in memory, then appended and fdatasync'ed; the call that
  *   made it is answered only after that, and so is every call that could have seen it (`Journal.pending`). Changes
  *   that arrive while the disk is busy go in the next write together (group commit), so durability does not serialise
  *   the clients. Read-only calls write nothing.
  * - **Never torn.** Compaction writes a new file (snapshot and a new store id) to a temporary file, fsyncs it, renames
  *   it over the old one and fsyncs the directory; a crash before the rename leaves the old file, after it the new one,
- *   each with every acknowledged change. A last line cut short by a crash (a change nobody was told of) does not open:
- *   it is dropped, and said so; a line that does not open before the last one is tampering, refused.
- * - **One writer.** `FILE.lock` holds the pid of the process that has the file; a second one refuses to start. A lock
- *   left by a process that no longer runs (kill -9) is taken over.
+ *   each with every acknowledged change. A crash during an append can leave only a prefix of the last line (a change
+ *   nobody was told of, since its write never completed): it is dropped, and said so. Anything else that does not
+ *   open — a changed byte anywhere, the last newline included — is refused. Whole lines cut off the end cannot be told
+ *   from changes never made (nothing outside the file records how long it should be).
+ * - **One writer.** `FILE.lock` holds the pid (and start time) of the process that has the file; a second one refuses
+ *   to start. A lock left by a process that no longer runs (kill -9), or whose pid now names another process, is
+ *   taken over.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
@@ -34,7 +38,8 @@ import {
 } from 'hmac-kms';
 
 const FILE_FORMAT = 'hmac-kms/state-file';
-const FILE_VERSION = 1;
+/** 2: changes as `<length>:<sealed>` (1 had bare sealed lines, where an altered last newline looked like a crash). */
+const FILE_VERSION = 2;
 
 export interface StateFileOptions {
   /** 32 bytes (see `parseWrappingKey`). */
@@ -115,24 +120,78 @@ const isRunning = (pid: number): boolean => {
   }
 };
 
-/** Takes `FILE.lock` (O_EXCL), taking over a lock whose process is gone; refuses when a live process holds it. */
+/** When a process started (clock ticks since boot, /proc/<pid>/stat field 22), where the system says: tells a pid reused. */
+function startTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '-';
+  } catch {
+    return '-';
+  }
+}
+
+/** The state files this process has open: the same file twice in one process is refused like a second process. */
+const heldHere = new Set<string>();
+
+/**
+ * Whether a lock's content names a live holder. A lock naming this very process (not holding it here) is from an
+ * earlier run that had the same pid — a container's PID 1 restarted on the same volume; one naming a running process
+ * that started at another time is from a process whose pid was reused since.
+ */
+function liveHolder(content: string): number | undefined {
+  const [pidText, started] = content.trim().split(' ');
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isRunning(pid)) return undefined;
+  if (started && started !== '-') {
+    const now = startTime(pid);
+    if (now !== '-' && now !== started) return undefined;
+  }
+  return pid;
+}
+
+/**
+ * Takes `FILE.lock` (O_EXCL, holding `<pid> <start time>`), taking over a lock whose process is gone; refuses when a
+ * live process holds it. A stale lock is taken over by renaming it aside and checking that what was renamed is the
+ * stale lock read (two processes racing for it: only one rename finds it; a fresh lock renamed by mistake is put back).
+ */
 function takeLock(path: string): string {
   const lock = `${path}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  if (heldHere.has(lock)) throw new Error(`${path} is already open in this process`);
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, `${process.pid} ${startTime(process.pid)}\n`);
       fsyncSync(fd);
       closeSync(fd);
+      heldHere.add(lock);
       return lock;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
-        throw new Error(`${path} is in use by another hmac-kms (pid ${pid}, lock ${lock}); stop it first, or use another --state file`);
-      }
-      unlinkSync(lock); // left by a process that is gone (a crash): take it over
     }
+    let content: string;
+    try {
+      content = readFileSync(lock, 'utf8');
+    } catch {
+      continue; // gone meanwhile: try again
+    }
+    const holder = liveHolder(content);
+    if (holder !== undefined) throw new Error(`${path} is in use by another hmac-kms (pid ${holder}, lock ${lock}); stop it first, or use another --state file`);
+    // left by a process that is gone (a crash): take it over
+    const aside = `${lock}.stale.${process.pid}`;
+    try {
+      renameSync(lock, aside);
+    } catch {
+      continue; // another process took it over first
+    }
+    if (readFileSync(aside, 'utf8') !== content) {
+      // not the stale lock read but a newer one: put it back unless yet another lock is in place
+      try {
+        linkSync(aside, lock);
+      } catch {
+        // a lock is in place again
+      }
+    }
+    unlinkSync(aside);
   }
   throw new Error(`cannot take the lock ${lock}`);
 }
@@ -171,16 +230,19 @@ export async function openStateFile(file: string, options: StateFileOptions): Pr
       const changes = lines.slice(1, endsClean ? -1 : undefined);
       let lsn = header.snapshot.lsn;
       for (let i = 0; i < changes.length; i++) {
-        const record = openChange(wrappingKey, storeId, lsn + 1, changes[i]!);
-        if (!record) {
-          // the last line cut short by a crash (no newline yet): a change nobody was told of, dropped. Any other line
-          // that does not open has been altered.
-          if (i === changes.length - 1 && !endsClean) {
-            droppedTornChange = true;
-            break;
-          }
-          throw new StateError('TAMPERED', `${path}: change ${lsn + 1} (line ${i + 2}) does not open: the file has been altered`);
+        const altered = () => new StateError('TAMPERED', `${path}: change ${lsn + 1} (line ${i + 2}) does not open: the file has been altered`);
+        const framed = /^(\d{1,9}):([A-Za-z0-9+/=]*)$/.exec(changes[i]!); // sealed: standard base64
+        const unterminated = i === changes.length - 1 && !endsClean;
+        if (unterminated && (framed ? framed[2]!.length < Number(framed[1]) : /^\d{0,9}$/.test(changes[i]!))) {
+          // what a crash in the middle of an append leaves: a prefix of `<length>:<sealed>`, shorter than it says it
+          // is. Its write never completed, so nobody was told of it: dropped
+          droppedTornChange = true;
+          break;
         }
+        // complete (a last line whose newline was not written yet included): it must be whole and open
+        if (!framed || framed[2]!.length !== Number(framed[1])) throw altered();
+        const record = openChange(wrappingKey, storeId, lsn + 1, framed[2]!);
+        if (!record) throw altered();
         applyChange(kms, record);
         lsn = record.lsn;
         replayed++;
@@ -213,8 +275,9 @@ export async function openStateFile(file: string, options: StateFileOptions): Pr
 }
 
 function releaseLock(lock: string): void {
+  heldHere.delete(lock);
   try {
-    if (Number(readFileSync(lock, 'utf8').trim()) === process.pid) unlinkSync(lock);
+    if (Number(readFileSync(lock, 'utf8').trim().split(' ')[0]) === process.pid) unlinkSync(lock);
   } catch {
     // already gone
   }
@@ -238,6 +301,9 @@ function parseHeader(line: string, path: string): Header {
   if (typeof h.snapshot !== 'object' || h.snapshot === null || Object.keys(h).length !== 3) throw new StateError('MALFORMED', `${path}: the state file header is incomplete or has unknown members`);
   return h as Header;
 }
+
+/** A change as a line of the file: its length first, so that a line cut short is told from a line altered. */
+const changeLine = (sealed: string): string => `${sealed.length}:${sealed}\n`;
 
 /** Whether a file ends with a newline (an append after a line without one would join two lines). */
 function endsWithNewline(path: string): boolean {
@@ -316,7 +382,7 @@ class Store implements Journal {
       }
       const batch = this.#queue.splice(0);
       try {
-        const text = batch.map((w) => `${sealChange(this.wrappingKey, this.storeId, w.record)}\n`).join('');
+        const text = batch.map((w) => changeLine(sealChange(this.wrappingKey, this.storeId, w.record))).join('');
         await this.#handle!.write(text);
         await this.#handle!.datasync();
         this.#sinceSnapshot += batch.length;

@@ -227,6 +227,13 @@ describe('hmac-kms serve', () => {
     const wrong = await run(process.execPath, [CLI, 'serve', '--port', '0', '--state', state], { env: { ...process.env, HMAC_KMS_WRAPPING_KEY: '00'.repeat(32) } }).catch((x: { code: number; stderr: string }) => x);
     expect((wrong as { stderr: string }).stderr).toContain('the wrapping key does not open this state: it was sealed with another wrapping key');
     expect(readFileSync(state)).toEqual(before);
+    // what a crash in the middle of an append leaves (a prefix of `<length>:<sealed>`): dropped, and said so
+    writeFileSync(state, Buffer.concat([before, Buffer.from('812:Qk5')]));
+    const afterCrash = await serve(['--state', state, '--wrapping-key-file', keyFile, '--quiet']);
+    expect(afterCrash.out()).toContain('state: the last change in the file was cut short by a crash (it was never acknowledged): dropped');
+    expect((await post(afterCrash.url, 'VerifyMac', { KeyId: 'alias/kept', Message: 'aGk=', MacAlgorithm: 'HMAC_SHA_256', Mac: mac.json.Mac })).json.MacValid).toBe(true);
+    afterCrash.child.kill('SIGTERM');
+    await new Promise((r) => afterCrash.child.once('exit', r));
   });
 });
 

@@ -2,7 +2,7 @@
 // dropped and said so; any other alteration, a wrong wrapping key or a second process are refused, clearly; the file
 // holds no key material; concurrent changes share fsyncs; compaction keeps the file small; deletions that came due
 // while the server was down are applied at start-up.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,13 +144,39 @@ describe('the state file', () => {
     expect(await refusal('hello\n')).toBeInstanceOf(StateError);
   });
 
-  it('every byte flipped anywhere in a compacted file is refused (or is a torn last line)', async () => {
+  it('every byte of the changes flipped, the last newline included, is refused: an acknowledged change is never taken for a torn one', async () => {
+    const s = await openIt();
+    await s.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await s.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'second' });
+    const original = readFileSync(file);
+    await closeIt(s); // compacts: put the file with its two change lines back
+    const changesFrom = original.indexOf(0x0a) + 1;
+    expect(original[original.length - 1]).toBe(0x0a);
+    for (let at = changesFrom; at < original.length; at++) {
+      for (const mask of [0x01, 0x20]) {
+        const copy = Buffer.from(original);
+        copy[at] = copy[at]! ^ mask;
+        writeFileSync(file, copy);
+        const e = await openStateFile(file, { wrappingKey }).then((ok) => (open_.push(ok), undefined), (err: Error) => err);
+        expect(e, `byte ${at} of ${original.length} ^ ${mask}`).toMatchObject({ name: 'StateError', code: 'TAMPERED' });
+      }
+    }
+    // a complete last change whose newline was never written (a crash right before it): whole, so it is kept
+    writeFileSync(file, original.subarray(0, original.length - 1));
+    const kept = await openIt();
+    expect(kept.opened).toMatchObject({ replayed: 2, droppedTornChange: false, keys: 2 });
+  });
+
+  it('a byte flipped in a compacted file, at ~400 offsets and at each of its last 64, is refused', async () => {
     const s = await openIt({ initialize: (kms) => kms.seedKey({ KeySpec: 'HMAC_256', KeyMaterial: MATERIAL.HMAC_256, KeyId: IDS.k256, Tags: [{ TagKey: 't', TagValue: 'v' }] }).then(() => {}) });
     await s.kms.createGrant({ KeyId: IDS.k256, GranteePrincipal: 'arn:aws:iam::111122223333:user/Alice', Operations: ['GenerateMac'] });
     await closeIt(s); // compacted: one line
     const original = readFileSync(file);
     const step = Math.max(1, Math.floor(original.length / 400));
-    for (let at = 0; at < original.length - 1; at += step) {
+    const offsets = new Set<number>();
+    for (let at = 0; at < original.length; at += step) offsets.add(at);
+    for (let at = Math.max(0, original.length - 64); at < original.length; at++) offsets.add(at); // the end, newline included
+    for (const at of offsets) {
       const copy = Buffer.from(original);
       copy[at] = copy[at]! ^ 0x01;
       writeFileSync(file, copy);
@@ -176,15 +202,31 @@ describe('the state file', () => {
     check(); // the snapshot
   });
 
-  it('a second process cannot open it; a lock left by a process that is gone is taken over', async () => {
+  it('a second opener cannot open it; a lock left by a process that is gone is taken over', async () => {
     const s = await openIt();
-    await expect(openStateFile(file, { wrappingKey })).rejects.toThrow(`${file} is in use by another hmac-kms (pid ${process.pid}`);
+    await expect(openStateFile(file, { wrappingKey })).rejects.toThrow(`${file} is already open in this process`);
     await closeIt(s);
     writeFileSync(`${file}.lock`, '999999999\n'); // no such process
     const t = await openIt();
-    expect(readFileSync(`${file}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    const mine = readFileSync(`${file}.lock`, 'utf8');
+    expect(mine).toMatch(new RegExp(`^${process.pid} (\\d+|-)\n$`));
     await closeIt(t);
     expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it('a lock naming a live process is refused; one whose pid was reused (another start time) or is this process (a restarted container) is taken over', async (ctx) => {
+    if (!existsSync('/proc/self/stat')) return ctx.skip('start times come from /proc (Linux)');
+    const parent = process.ppid; // alive, and not this process
+    const parentStart = readFileSync(`/proc/${parent}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
+    writeFileSync(`${file}.lock`, `${parent} ${parentStart}\n`);
+    await expect(openStateFile(file, { wrappingKey })).rejects.toThrow(`${file} is in use by another hmac-kms (pid ${parent}, lock ${file}.lock)`);
+    writeFileSync(`${file}.lock`, `${parent}\n`); // an old lock without a start time: the pid alone decides
+    await expect(openStateFile(file, { wrappingKey })).rejects.toThrow(`(pid ${parent},`);
+    writeFileSync(`${file}.lock`, `${parent} ${Number(parentStart) + 1}\n`); // that pid is another process now
+    await closeIt(await openIt());
+    writeFileSync(`${file}.lock`, `${process.pid} 1\n`); // this pid, from an earlier run
+    await closeIt(await openIt());
+    expect(readdirSync(dir).filter((f) => f.includes('.lock'))).toEqual([]); // nothing set aside is left
   });
 
   it('concurrent changes share fsyncs (group commit), each answered only once it is on disk', async () => {

@@ -171,6 +171,24 @@ describe('hmac-kms/cloudflare in workerd', () => {
     }
   }, 60_000);
 
+  it('a snapshot of several rows with characters of several bytes (emoji across a row boundary) comes back whole', async () => {
+    // 70 descriptions of 8,192 emoji: ~2.3 MB of UTF-8 (three rows of at most 1 MB), 1.15 M UTF-16 units
+    const description = (i: number) => `${i}:${'😀🔑'.repeat(4095)}`.slice(0, 8190);
+    const ids: string[] = [];
+    const w = await worker(WRAPPING_KEY, { HMAC_KMS_COMPACT_AFTER: '25' });
+    try {
+      for (let i = 0; i < 70; i++) ids.push((await w.client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: description(i) }))).KeyMetadata!.KeyId!);
+    } finally {
+      await w.close();
+    }
+    const again = await worker();
+    try {
+      for (const [i, id] of ids.entries()) expect((await again.client.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata!.Description).toBe(description(i));
+    } finally {
+      await again.close();
+    }
+  }, 120_000);
+
   it('stores no key material and no grant token', async () => {
     const w = await worker();
     let token: string;

@@ -68,6 +68,11 @@ interface Shared {
   readonly config: KmsConfig;
   /** The durable store told of every change, when one is attached (hmac-kms/node's state file, a Durable Object). */
   journal: Journal | undefined;
+  /**
+   * Set when a change could not be made durable: the world in memory then holds changes the store does not, and
+   * every later call is refused (fail-stop, as a database stops on a failed fsync) until it is opened again.
+   */
+  stopped: boolean;
   /** Who else reads the audit records (the web console's live view), besides `audit`. */
   readonly auditListeners: Set<(event: AuditEvent) => unknown>;
 }
@@ -107,6 +112,11 @@ export let attachJournal: (kms: HmacKms, journal: Journal | undefined) => void;
 export let applyChange: (kms: HmacKms, record: ChangeRecord) => void;
 /** Internal, for durable stores: delete the keys whose deletion came due by the clock (start-up), as a change. */
 export let settle: (kms: HmacKms) => Promise<void>;
+/** Internal, for health checks: whether a change could not be made durable, so that every call is refused. */
+export let isStopped: (kms: HmacKms) => boolean;
+
+/** The answer to every call once a change could not be made durable (hmac-kms's own text: AWS has no such state). */
+const STOPPED = 'hmac-kms has stopped: a change could not be made durable (its log says why); calls are refused until it is started again, from what is stored';
 
 /**
  * Adds a reader of the audit records of this world (every instance derived from the same constructor), besides the
@@ -175,6 +185,7 @@ export class HmacKms {
         onAuditError: o.onAuditError ?? ((e) => console.error('hmac-kms: the audit sink failed; the call stands', e)),
         config: { quotas: Object.freeze(quotas), hmacUnsupportedRegions: new Set(unsupported), macEngine: o.macEngine },
         journal: undefined,
+        stopped: false,
         auditListeners: new Set(),
       };
       this.#caller = caller;
@@ -209,6 +220,7 @@ export class HmacKms {
     if (typeof policyName !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(policyName)) throw new TypeError(`putIdentityPolicy: invalid policy name ${JSON.stringify(policyName)}`);
     if (typeof policyJson !== 'string') throw new TypeError('putIdentityPolicy: the policy document must be a JSON string');
     const compiled = compilePolicy(policyJson, 'identity');
+    if (this.#shared.stopped) throw new KMSInternalException(STOPPED);
     const world = this.#shared.world;
     setIdentityPolicy(world, id, policyName, policyJson, compiled);
     this.#record({ lsn: ++world.lsn, kind: 'putIdentityPolicy', principal: principalArn, name: policyName, document: policyJson });
@@ -218,6 +230,7 @@ export class HmacKms {
   deleteIdentityPolicy(principalArn: string, policyName: string): boolean {
     const id = identityKey(principalArn);
     if (id === undefined) throw new TypeError(`deleteIdentityPolicy: not an IAM user or role ARN: ${JSON.stringify(principalArn)}`);
+    if (this.#shared.stopped) throw new KMSInternalException(STOPPED);
     const world = this.#shared.world;
     const removed = removeIdentityPolicy(world, id, policyName);
     if (removed) this.#record({ lsn: ++world.lsn, kind: 'deleteIdentityPolicy', principal: principalArn, name: policyName });
@@ -226,7 +239,14 @@ export class HmacKms {
 
   /** Tells an attached journal of a change made outside a call (identity policies): durable with the next flush. */
   #record(change: ChangeRecord): void {
-    this.#shared.journal?.append(change).catch(() => {}); // the store reports its own failures
+    const journal = this.#shared.journal;
+    if (!journal) return;
+    // the store reports its own failures; the next call, waiting for this change, stops the world
+    try {
+      journal.append(change).catch(() => (this.#shared.stopped = true));
+    } catch {
+      this.#shared.stopped = true;
+    }
   }
 
   /**
@@ -283,6 +303,7 @@ export class HmacKms {
 
   async #invoke(op: OperationDef, raw: unknown, origin?: CallOrigin): Promise<Record<string, unknown>> {
     const journal = this.#shared.journal;
+    if (this.#shared.stopped) throw new KMSInternalException(STOPPED);
     if (!journal) return this.#run(op, raw, origin);
     let output: Record<string, unknown>;
     let change: ChangeRecord | undefined;
@@ -293,7 +314,13 @@ export class HmacKms {
       await this.#durable(journal.pending());
       throw err;
     }
-    await this.#durable(change ? journal.append(change) : journal.pending());
+    let waiting: Promise<void> | undefined;
+    try {
+      waiting = change ? journal.append(change) : journal.pending();
+    } catch (e) {
+      waiting = Promise.reject(e); // a store that fails at once (a Durable Object's SQL) fails like one that fails later
+    }
+    await this.#durable(waiting);
     return output;
   }
 
@@ -303,7 +330,8 @@ export class HmacKms {
     try {
       await waiting;
     } catch {
-      throw new KMSInternalException('The request was rejected because an internal exception occurred. The request can be retried.');
+      this.#shared.stopped = true;
+      throw new KMSInternalException(STOPPED);
     }
   }
 
@@ -489,7 +517,14 @@ export class HmacKms {
     worldOf = (kms) => kms.#shared.world;
     attachJournal = (kms, journal) => {
       kms.#shared.journal = journal;
+      if (journal) {
+        // request ids go on from a new random prefix: the counter is stored with snapshots only, so after a crash it
+        // would count again from the last one (and repeat ids, and CloudTrail eventIDs, already handed out)
+        const world = kms.#shared.world;
+        world.requestIdPrefix = world.requestIdHead = undefined;
+      }
     };
+    isStopped = (kms) => kms.#shared.stopped;
     applyChange = (kms, record) => kms.#apply(record);
     addAuditListener = (kms, listener) => {
       const listeners = kms.#shared.auditListeners;

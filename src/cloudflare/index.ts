@@ -23,6 +23,7 @@ import {
   attachJournal,
   countKeys,
   createFetchHandler,
+  isStopped,
   HmacKms,
   openChange,
   sealChange,
@@ -94,6 +95,7 @@ function failure(message: string): Response {
  */
 export class HmacKmsObject {
   readonly #ctx: DurableObjectStateLike;
+  readonly #env: HmacKmsEnv;
   #handle: ((request: Request) => Promise<Response>) | undefined;
   #kms: HmacKms | undefined;
   /** Why the object cannot serve (a wrong wrapping key, altered storage): every request is told, nothing is written. */
@@ -104,16 +106,25 @@ export class HmacKmsObject {
 
   constructor(ctx: DurableObjectStateLike, env: HmacKmsEnv) {
     this.#ctx = ctx;
-    void ctx.blockConcurrencyWhile(async () => {
-      try {
-        await this.#load(env);
-      } catch (e) {
-        this.#broken = e instanceof StateError ? e.message : `hmac-kms cannot load its state: ${(e as Error).message}`;
-      }
-    });
+    this.#env = env;
+    void ctx.blockConcurrencyWhile(() => this.#loadOrBreak());
+  }
+
+  async #loadOrBreak(): Promise<void> {
+    try {
+      await this.#load(this.#env);
+    } catch (e) {
+      this.#broken = e instanceof StateError ? e.message : `hmac-kms cannot load its state: ${(e as Error).message}`;
+    }
   }
 
   async fetch(request: Request): Promise<Response> {
+    // a change that could not be stored stopped the world in memory (it holds what storage does not): start again
+    // from storage, as a restarted object would
+    if (this.#kms && isStopped(this.#kms)) {
+      this.#kms = this.#handle = undefined;
+      await this.#ctx.blockConcurrencyWhile(() => this.#loadOrBreak());
+    }
     if (this.#broken !== undefined || !this.#handle || !this.#kms) return failure(this.#broken ?? 'hmac-kms is not loaded');
     const url = new URL(request.url);
     if (request.method === 'GET' && url.pathname === '/health') {

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 // the core through the package itself, so that the server and its users share one HmacKms class and one set of errors
-import { countKeys, createWireCore, HmacKms, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
+import { countKeys, createWireCore, HmacKms, isStopped, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
 import { nodeMacEngine, nodeSigV4Crypto } from './crypto.js';
 import { VERSION } from './version.js';
 import { applySeed, planSeed, type Seed, type SeedEntry } from './seed.js';
@@ -203,8 +203,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         return;
       }
       if (req.method === 'GET' && (url === '/health' || url.startsWith('/health?'))) {
-        // for container health checks and scripts: up, which version, how many keys (never a KMS request)
-        finish(conn, res, 200, ['content-type', 'application/json'], JSON.stringify({ status: 'ok', version: VERSION, keys: countKeys(kms) }));
+        // for container health checks and scripts: up, which version, how many keys (never a KMS request); 503 once
+        // a change could not be written to the state file (every call is refused then: restart it)
+        const stopped = isStopped(kms);
+        finish(conn, res, stopped ? 503 : 200, ['content-type', 'application/json'], JSON.stringify({ status: stopped ? 'stopped' : 'ok', version: VERSION, keys: countKeys(kms) }));
         return;
       }
       // ---- the web console (issue #14, console/): GET and HEAD under /console only. KMS requests are POSTs: they

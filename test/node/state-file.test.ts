@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateError } from '../../src/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isStopped, StateError } from '../../src/index.js';
 import { exportMacKeyMaterial } from '../../src/crypto/mac-key.js';
 import { worldOf } from '../../src/kms.js';
 import { allKeys } from '../../src/model/world.js';
@@ -200,6 +200,40 @@ describe('the state file', () => {
     check(); // the record of changes (SeedKey's material, CreateKey's random bytes are in it, sealed)
     await s.compact();
     check(); // the snapshot
+  });
+
+  it('a write that fails stops the world: that call and every later one are refused (isStopped, /health 503) until it is opened again', async () => {
+    const s = await openIt();
+    const kept = (await s.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!.KeyId!;
+    const probe = await open(file, 'r');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const datasync = proto.datasync;
+    const errors: unknown[] = [];
+    // the store reports the failure through onError (default: console.error), counted with a spy
+    proto.datasync = () => Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a));
+    try {
+      const stopped = { name: 'KMSInternalException', message: expect.stringContaining('hmac-kms has stopped: a change could not be made durable') };
+      await expect(s.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).rejects.toMatchObject(stopped);
+      expect(isStopped(s.kms)).toBe(true);
+      // the key made in memory is not served: nothing is, reads included
+      await expect(s.kms.listKeys()).rejects.toMatchObject(stopped);
+      await expect(s.kms.generateMac({ KeyId: kept, ...mac })).rejects.toMatchObject(stopped);
+      expect(() => s.kms.putIdentityPolicy('arn:aws:iam::111122223333:user/U', 'p', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }))).toThrow('hmac-kms has stopped');
+    } finally {
+      proto.datasync = datasync;
+      spy.mockRestore();
+    }
+    expect(errors).toHaveLength(1);
+    await closeIt(s);
+    // reopened, it serves what reached the file: every acknowledged change, and the refused one too if its bytes got
+    // there before fdatasync failed (as after a timeout, its caller cannot know; here they did)
+    const again = await openIt();
+    expect(isStopped(again.kms)).toBe(false);
+    expect((await again.kms.listKeys()).Keys!.map((k) => k.KeyId)).toContain(kept);
+    expect(again.opened.keys).toBe(2);
+    await again.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
   });
 
   it('a second opener cannot open it; a lock left by a process that is gone is taken over', async () => {

@@ -51,6 +51,11 @@ export interface HmacKmsEnv {
   HMAC_KMS_WRAPPING_KEY?: string;
   /** The JSON of `--credentials`: `{ "<access key id>": { "secretAccessKey": "…", "principal": "arn:…" } }`. */
   HMAC_KMS_CREDENTIALS?: string;
+  /**
+   * `"true"`: serve without `HMAC_KMS_CREDENTIALS`, every request as the account root, signed or not (local
+   * development). Otherwise a Worker without credentials refuses every request: deployed, it is reachable by anyone.
+   */
+  HMAC_KMS_ALLOW_UNSIGNED?: string;
   /** The default Region and account (unsigned requests, and the account without credentials). */
   HMAC_KMS_REGION?: string;
   HMAC_KMS_ACCOUNT?: string;
@@ -143,6 +148,12 @@ export class HmacKmsObject {
     }
     const wrappingKey = parseWrappingKey(env.HMAC_KMS_WRAPPING_KEY);
     if (env.HMAC_KMS_COMPACT_AFTER) this.#compactAfter = Math.max(1, Number(env.HMAC_KMS_COMPACT_AFTER) || COMPACT_AFTER);
+    if (!env.HMAC_KMS_CREDENTIALS && env.HMAC_KMS_ALLOW_UNSIGNED !== 'true') {
+      throw new StateError(
+        'MALFORMED',
+        'HMAC_KMS_CREDENTIALS is not set: a deployed Worker is reachable by anyone, so hmac-kms/cloudflare serves signed requests only (wrangler secret put HMAC_KMS_CREDENTIALS, the JSON of hmac-kms serve --credentials); HMAC_KMS_ALLOW_UNSIGNED=true serves without (local development)',
+      );
+    }
     const credentials = env.HMAC_KMS_CREDENTIALS ? (JSON.parse(env.HMAC_KMS_CREDENTIALS) as Credentials) : undefined;
     const options: HmacKmsOptions = {
       ...(env.HMAC_KMS_REGION ? { region: env.HMAC_KMS_REGION } : {}),

@@ -155,6 +155,25 @@ describe('hmac-kms/cloudflare in workerd', () => {
     }
   }, 60_000);
 
+  it('without HMAC_KMS_CREDENTIALS every request is refused, saying how to set it (a deployed Worker is public); HMAC_KMS_ALLOW_UNSIGNED=true serves unsigned requests', async () => {
+    const w = await worker(WRAPPING_KEY, { HMAC_KMS_CREDENTIALS: '' });
+    try {
+      const res = await fetch(w.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { message: string }).message).toMatch(/^HMAC_KMS_CREDENTIALS is not set: a deployed Worker is reachable by anyone.*wrangler secret put HMAC_KMS_CREDENTIALS/);
+    } finally {
+      await w.close();
+    }
+    const open = await worker(WRAPPING_KEY, { HMAC_KMS_CREDENTIALS: '', HMAC_KMS_ALLOW_UNSIGNED: 'true' });
+    try {
+      const res = await fetch(open.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { Keys: unknown[] }).Keys.length).toBeGreaterThan(0);
+    } finally {
+      await open.close();
+    }
+  }, 60_000);
+
   it('compacts into a fresh snapshot every HMAC_KMS_COMPACT_AFTER changes, losing none', async () => {
     const w = await worker(WRAPPING_KEY, { HMAC_KMS_COMPACT_AFTER: '3' });
     try {

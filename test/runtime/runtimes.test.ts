@@ -169,7 +169,7 @@ export default {
       port: 0,
       cf: false,
       durableObjects: { KMS: { className: 'HmacKmsObject', useSQLite: true } },
-      bindings: { HMAC_KMS_WRAPPING_KEY: 'ab'.repeat(32) },
+      bindings: { HMAC_KMS_WRAPPING_KEY: 'ab'.repeat(32), HMAC_KMS_ALLOW_UNSIGNED: 'true' },
     }));
     try {
       const url = await mf.ready;

@@ -138,8 +138,10 @@ function policyValues(raw: unknown, operator: string, key: string): string[] {
 
 /** Compiles one `operator: { key: values }` entry; an unknown operator is refused when the policy is stored. */
 export function compileCondition(rawOperator: string, rawKey: string, rawValues: unknown): CompiledCondition {
-  const [setPart, opPart] = rawOperator.includes(':') ? rawOperator.split(':', 2) : [undefined, rawOperator];
-  if (setPart !== undefined && setPart !== 'ForAllValues' && setPart !== 'ForAnyValue') throw malformed(`Policy contains an invalid condition operator: ${rawOperator}.`);
+  // `[ForAllValues:|ForAnyValue:]Operator[IfExists]`: one qualifier at most (`ForAnyValue:StringLike:junk` is refused)
+  const parts = rawOperator.split(':');
+  const [setPart, opPart] = parts.length === 1 ? [undefined, rawOperator] : parts;
+  if (parts.length > 2 || (setPart !== undefined && setPart !== 'ForAllValues' && setPart !== 'ForAnyValue')) throw malformed(`Policy contains an invalid condition operator: ${rawOperator}.`);
   const key = rawKey.toLowerCase();
   const values = policyValues(rawValues, rawOperator, rawKey);
   if (setPart === 'ForAllValues' && (key.startsWith('aws:requesttag/') || key.startsWith('kms:encryptioncontext:'))) {

@@ -119,6 +119,8 @@ describe('condition operators', () => {
     ['ForSomeValues:StringEquals', 'x', 'Policy contains an invalid condition operator: ForSomeValues:StringEquals.'],
     ['ForAnyValue:Null', 'true', 'Policy contains an invalid condition operator: ForAnyValue:Null.'],
     ['NullIfExists', 'true', 'Policy contains an invalid condition operator: NullIfExists.'],
+    ['ForAnyValue:StringLike:junk', 'x', 'Policy contains an invalid condition operator: ForAnyValue:StringLike:junk.'], // found in the issue #10 review: split(':', 2) dropped the rest
+    ['StringLike:', 'x', 'Policy contains an invalid condition operator: StringLike:.'],
     ['StringEquals', { a: 1 }, 'Condition StringEquals has an invalid value for k:key: {"a":1}.'],
     ['StringEquals', [], 'Condition StringEquals has no value for k:key.'],
   ])('refuses %s with %j', (operator, values, message) => {

@@ -1,8 +1,9 @@
 // Issue #9: no acknowledged write is ever lost. The real `hmac-kms serve --state FILE` runs in a child process while
-// concurrent clients (the AWS SDK, no retries) make changes; it is killed with SIGKILL at a random moment, restarted on
+// concurrent clients (the AWS SDK, no retries) make changes (keys, tags, aliases, grants, deletions, and their
+// removals); it is killed with SIGKILL at a random moment, restarted on
 // the same file, and every change a client saw succeed must be there — and nothing a client did not see succeed may
 // half-exist. Many cycles, some while compacting (--compact-after is small). Bounded in time; the seed is printed.
-import { type ListAliasesCommandOutput, type ListKeysCommandOutput, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
+import { type ListAliasesCommandOutput, type ListKeysCommandOutput, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DeleteAliasCommand, DescribeKeyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand, RevokeGrantCommand, ScheduleKeyDeletionCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-kms';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,13 +42,15 @@ function start(): Promise<{ child: ChildProcess; url: string; out: string[] }> {
 /** What the clients saw succeed (acknowledged), and what they sent without seeing an answer. */
 interface Expected {
   keys: Map<string, { tags: Map<string, string>; aliases: Set<string>; grants: Set<string>; deleted: boolean }>;
+  /** Tags, aliases and grants whose removal was acknowledged: they must be gone. */
+  removed: { tags: Set<string>; aliases: Set<string>; grants: Set<string> };
   inFlightKeys: number;
 }
 
 describe(`kill -9 at random moments (seed ${SEED}, ${CYCLES} cycles; replay: CRASH_SEED=${SEED})`, () => {
   it('every acknowledged write survives, and nothing unacknowledged half-exists', async () => {
     const random = seededRandom(SEED);
-    const expected: Expected = { keys: new Map(), inFlightKeys: 0 };
+    const expected: Expected = { keys: new Map(), removed: { tags: new Set(), aliases: new Set(), grants: new Set() }, inFlightKeys: 0 };
     let counter = 0;
     let acknowledged = 0;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
@@ -60,7 +63,7 @@ describe(`kill -9 at random moments (seed ${SEED}, ${CYCLES} cycles; replay: CRA
         while (!killed) {
           const n = ++counter;
           const ids = [...expected.keys.entries()].filter(([, k]) => !k.deleted);
-          const choice = random.int(10);
+          const choice = random.int(13);
           try {
             if (choice < 3 || ids.length === 0) {
               expected.inFlightKeys++;
@@ -79,9 +82,40 @@ describe(`kill -9 at random moments (seed ${SEED}, ${CYCLES} cycles; replay: CRA
               } else if (choice < 9) {
                 const g = await client.send(new CreateGrantCommand({ KeyId: id, GranteePrincipal: 'arn:aws:iam::111122223333:user/Alice', Operations: ['GenerateMac'], Name: `g${n}` }));
                 k.grants.add(g.GrantId!);
-              } else if (ids.length > 3) {
-                await client.send(new ScheduleKeyDeletionCommand({ KeyId: id, PendingWindowInDays: 7 }));
-                k.deleted = true;
+              } else if (choice < 10) {
+                if (ids.length > 3) {
+                  await client.send(new ScheduleKeyDeletionCommand({ KeyId: id, PendingWindowInDays: 7 }));
+                  k.deleted = true;
+                }
+              } else {
+                // removals: taken out of what must exist before the call (its outcome is unknown until answered),
+                // and what must be gone once it is acknowledged
+                const pick = <T>(set: Iterable<T>): T | undefined => {
+                  const all = [...set];
+                  return all.length ? all[random.int(all.length)] : undefined;
+                };
+                if (choice === 10) {
+                  const tag = pick([...k.tags.keys()].filter((t) => t.startsWith('t')));
+                  if (tag !== undefined) {
+                    k.tags.delete(tag);
+                    await client.send(new UntagResourceCommand({ KeyId: id, TagKeys: [tag] }));
+                    expected.removed.tags.add(`${id} ${tag}`);
+                  }
+                } else if (choice === 11) {
+                  const alias = pick(k.aliases);
+                  if (alias !== undefined) {
+                    k.aliases.delete(alias);
+                    await client.send(new DeleteAliasCommand({ AliasName: alias }));
+                    expected.removed.aliases.add(alias);
+                  }
+                } else {
+                  const grant = pick(k.grants);
+                  if (grant !== undefined) {
+                    k.grants.delete(grant);
+                    await client.send(new RevokeGrantCommand({ KeyId: id, GrantId: grant }));
+                    expected.removed.grants.add(grant);
+                  }
+                }
               }
             }
             acknowledged++;
@@ -98,6 +132,9 @@ describe(`kill -9 at random moments (seed ${SEED}, ${CYCLES} cycles; replay: CRA
       await new Promise((r) => child.once('exit', r));
       client.destroy();
     }
+    // as the last kill left it: the state file never holds material in the clear (nothing to compare against here but
+    // the format: sealed change lines, each with its length)
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean)) expect(line).toMatch(/^\d+:[A-Za-z0-9+/]+=*$/);
     const { child, url } = await start();
     const client = new KMSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
     try {
@@ -107,8 +144,6 @@ describe(`kill -9 at random moments (seed ${SEED}, ${CYCLES} cycles; replay: CRA
       client.destroy();
     }
     expect(acknowledged, 'the clients made changes').toBeGreaterThan(CYCLES * 5);
-    // the state file never holds material in the clear (nothing to compare against here but the format: sealed lines)
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean)) expect(line).toMatch(/^[A-Za-z0-9+/]+=*$/);
   }, 240_000);
 });
 
@@ -137,7 +172,10 @@ async function verify(client: KMSClient, expected: Expected): Promise<void> {
     for (const a of k.aliases) expect(aliases.get(a), `acknowledged alias ${a}`).toBe(id);
     const grants = new Set((await client.send(new ListGrantsCommand({ KeyId: id, Limit: 100 }))).Grants!.map((g) => g.GrantId!));
     for (const g of k.grants) expect(grants.has(g), `acknowledged grant ${g} of ${id}`).toBe(true);
+    for (const tk of tags.keys()) expect(expected.removed.tags.has(`${id} ${tk}`), `acknowledged untag of ${tk} on ${id}`).toBe(false);
+    for (const g of grants) expect(expected.removed.grants.has(g), `acknowledged revocation of ${g}`).toBe(false);
   }
+  for (const a of expected.removed.aliases) expect(aliases.has(a), `acknowledged deletion of ${a}`).toBe(false);
   // a key nobody saw created exists whole (with the tag it was created with) or not at all
   const unacknowledged = keys.filter((id) => !expected.keys.has(id));
   for (const id of unacknowledged) {

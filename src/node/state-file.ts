@@ -19,7 +19,7 @@
  *   to start. A lock left by a process that no longer runs (kill -9), or whose pid now names another process, is
  *   taken over.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
@@ -109,6 +109,17 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
   renameSync(temp, path);
   fsyncDirectory(dirname(path));
+}
+
+/**
+ * Removes what a compaction interrupted by a crash left (`.FILE.<pid>.tmp`, never renamed over the file): only the lock
+ * holder compacts, and the lock is ours now.
+ */
+function removeStaleTemporaries(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  for (const name of readdirSync(dirname(path))) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp') && /^\d+$/.test(name.slice(prefix.length, -'.tmp'.length))) rmSync(join(dirname(path), name), { force: true });
+  }
 }
 
 const isRunning = (pid: number): boolean => {
@@ -208,6 +219,7 @@ export async function openStateFile(file: string, options: StateFileOptions): Pr
   const compactAfter = options.compactAfter ?? 10_000;
   const lock = takeLock(path);
   try {
+    removeStaleTemporaries(path);
     let kms: HmacKms;
     let storeId: string;
     let replayed = 0;

@@ -236,6 +236,15 @@ describe('the state file', () => {
     await again.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
   });
 
+  it('a compaction cut short by a crash leaves a temporary file: the next start removes it (and nothing else)', async () => {
+    await closeIt(await openIt());
+    writeFileSync(join(dir, '.kms.state.4242.tmp'), 'half a snapshot');
+    writeFileSync(join(dir, '.other.state.4242.tmp'), 'not ours');
+    const s = await openIt();
+    expect(readdirSync(dir).sort()).toEqual(['.other.state.4242.tmp', 'kms.state', 'kms.state.lock']);
+    await closeIt(s);
+  });
+
   it('a second opener cannot open it; a lock left by a process that is gone is taken over', async () => {
     const s = await openIt();
     await expect(openStateFile(file, { wrappingKey })).rejects.toThrow(`${file} is already open in this process`);

@@ -154,7 +154,12 @@ export class HmacKmsObject {
         'HMAC_KMS_CREDENTIALS is not set: a deployed Worker is reachable by anyone, so hmac-kms/cloudflare serves signed requests only (wrangler secret put HMAC_KMS_CREDENTIALS, the JSON of hmac-kms serve --credentials); HMAC_KMS_ALLOW_UNSIGNED=true serves without (local development)',
       );
     }
-    const credentials = env.HMAC_KMS_CREDENTIALS ? (JSON.parse(env.HMAC_KMS_CREDENTIALS) as Credentials) : undefined;
+    let credentials: Credentials | undefined;
+    try {
+      credentials = env.HMAC_KMS_CREDENTIALS ? (JSON.parse(env.HMAC_KMS_CREDENTIALS) as Credentials) : undefined;
+    } catch {
+      throw new StateError('MALFORMED', 'HMAC_KMS_CREDENTIALS is not JSON: it takes the JSON of hmac-kms serve --credentials, {"<access key id>": {"secretAccessKey": "…", "principal": "arn:…"}}');
+    }
     const options: HmacKmsOptions = {
       ...(env.HMAC_KMS_REGION ? { region: env.HMAC_KMS_REGION } : {}),
       ...(env.HMAC_KMS_ACCOUNT ? { accountId: env.HMAC_KMS_ACCOUNT } : {}),

@@ -377,6 +377,61 @@ describe('verifyJwt', () => {
       expect(calls(audit)).toEqual(['VerifyMac']);
     });
 
+    it('a multi-Region key (AWS: related multi-Region keys share key id and material; a MAC made in one Region verifies in the others): signed through one Region, verified through another', async () => {
+      const { kms, audit } = await fixture();
+      const west = kms.inRegion('eu-west-1');
+      const { KeyMetadata } = await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', MultiRegion: true });
+      const id = KeyMetadata!.KeyId!;
+      const primary = KeyMetadata!.Arn!;
+      const replica = arnOf(id, 'eu-west-1');
+      expect((await kms.replicateKey({ KeyId: id, ReplicaRegion: 'eu-west-1' })).ReplicaKeyMetadata!.Arn).toBe(replica);
+      await west.createAlias({ AliasName: 'alias/west', TargetKeyId: id });
+      const east = await signJwt(kms, { KeyId: id, clock });
+      expect(decodePart(east, 0).kid).toBe(primary);
+      const where = () => audit.map((e) => [e.eventName, e.awsRegion, (e.requestParameters as { keyId: string }).keyId]);
+
+      // the primary's token through the replica: the replica's ARN, alone or in a list, its key id, an alias
+      audit.length = 0;
+      expect((await verifyJwt(west, east, { KeyId: replica, currentDate: T0 })).KeyId).toBe(replica);
+      expect((await verifyJwt(west, east, { KeyId: [arnOf(IDS.k256, 'eu-west-1'), replica], currentDate: T0 })).KeyId).toBe(replica);
+      expect((await verifyJwt(west, east, { KeyId: id, currentDate: T0 })).KeyId).toBe(replica);
+      expect((await verifyJwt(west, east, { KeyId: ['alias/west'], currentDate: T0 })).KeyId).toBe(replica);
+      expect(where()).toEqual([
+        ['VerifyMac', 'eu-west-1', replica],
+        ['VerifyMac', 'eu-west-1', replica],
+        ['VerifyMac', 'eu-west-1', id],
+        ['VerifyMac', 'eu-west-1', 'alias/west'],
+      ]);
+      // the replica's token through the primary
+      const fromWest = await signJwt(west, { KeyId: 'alias/west', clock });
+      expect(decodePart(fromWest, 0).kid).toBe(replica);
+      expect((await verifyJwt(kms, fromWest, { KeyId: primary, currentDate: T0 })).KeyId).toBe(primary);
+      expect((await verifyJwt(kms, fromWest, { KeyId: [arnOf(IDS.k512), primary], currentDate: T0 })).KeyId).toBe(primary);
+      // the kid's own ARN is preferred over a related key's
+      expect((await verifyJwt(kms, east, { KeyId: [replica, primary], currentDate: T0 })).KeyId).toBe(primary);
+
+      // any other difference is refused before KMS is called: another account, another partition, another key id,
+      // and a key that is not multi-Region
+      const withKid = (kid: string) => craft({ header: { alg: 'HS256', kid }, payload: { iat: NOW }, key: MATERIAL.HMAC_256 });
+      audit.length = 0;
+      for (const [token, KeyId] of [
+        [withKid(arnOf(id, 'us-east-1', '444455556666')), replica],
+        [withKid(primary.replace('arn:aws:', 'arn:aws-cn:')), replica],
+        [withKid(arnOf('mrk-00000000000000000000000000000000')), replica],
+        [withKid(arnOf(IDS.k256, 'eu-west-1')), arnOf(IDS.k256)],
+      ] as const) {
+        expect((await caught(verifyJwt(west, token, { KeyId, currentDate: T0 }))).code).toBe('ERR_JWKS_NO_MATCHING_KEY');
+      }
+      expect(calls(audit)).toEqual([]);
+      // VerifyMac answering with a key of another account (through an alias) is refused too
+      const foreign = { verifyMac: async (i: Parameters<MacKms['verifyMac']>[0]) => ({ ...(await west.verifyMac(i)), KeyId: arnOf(id, 'eu-west-1', '444455556666') }) };
+      const e = await caught(verifyJwt(foreign, east, { KeyId: 'alias/west', currentDate: T0 }));
+      expect({ code: e.code, message: e.message }).toEqual({
+        code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+        message: `signature verification failed: the MAC is ${arnOf(id, 'eu-west-1', '444455556666')}'s, not that of the key the token's kid names`,
+      });
+    });
+
     it('rotation by alias swap: alias/sessions for new tokens, alias/sessions-previous for the old key until old tokens expire', async () => {
       const { kms, audit } = await fixture();
       const first = (await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!.Arn!;

@@ -49,8 +49,9 @@ function jsonPart(value: unknown, what: string): string {
 /**
  * Signs a JWT with a KMS HMAC key. The header is `{ alg, typ: 'JWT', kid: <key ARN>, ...header }` with `alg` HS256,
  * HS384 or HS512 from the key spec (an HMAC_224 key has no JWA algorithm: JOSENotSupported). The signing input goes to
- * KMS in one GenerateMac call (refused before any call when it exceeds 4,096 bytes), after one DescribeKey the first
- * time a client signs with a KeyId (the kid must be known before the MAC); the KMS error of a refused call
+ * KMS in one GenerateMac call, after one DescribeKey the first time a client signs with a KeyId (the kid must be known
+ * before the MAC). One over 4,096 bytes is refused before GenerateMac: before any call when it is too long even with
+ * an empty kid, otherwise once the key ARN is known (after that DescribeKey); the KMS error of a refused call
  * (AccessDeniedException, DisabledException, NotFoundException, ...) reaches the caller unchanged.
  *
  * @example

@@ -77,7 +77,7 @@ describe('signJwt', () => {
     expect(calls(audit)).toEqual(['DescribeKey']);
   });
 
-  it('a signing input over 4,096 bytes is refused before KMS is called; exactly 4,096 bytes is signed', async () => {
+  it('a signing input over 4,096 bytes is never sent to GenerateMac: refused before any call when too long even with an empty kid, otherwise once the key ARN is known (after DescribeKey for a new client); exactly 4,096 bytes is signed', async () => {
     const { kms, audit } = await fixture();
     const kid = arnOf(IDS.k256);
     const fixed = `${b64url({ alg: 'HS256', typ: 'JWT', kid })}.`.length;

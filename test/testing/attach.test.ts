@@ -181,7 +181,7 @@ describe('attachKms', () => {
     expect(calls.map((c) => c.principal === app.principal)).toEqual([false, true, false, false, false, true, false, true, false, false]);
   });
 
-  it('a client that finds no credentials signs with placeholders without `credentials`, and fails as the SDK does with them', async () => {
+  it('without `credentials` every client signs with placeholders, its own provider never called (a failing one included); with them, a client without credentials fails as the SDK does', async () => {
     const noCredentials = async () => {
       throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
     };
@@ -195,7 +195,21 @@ describe('attachKms', () => {
     }, { step: 'finalizeRequest', priority: 'low', name: 'spyAuthorization' });
     expect((await c.send(new ListKeysCommand({}))).Keys).toEqual([]);
     expect(seen).toContain(`Credential=${ATTACHED_ACCESS_KEY_ID}/`);
+    // a client with working credentials of its own signs with the placeholders too: its provider is never called
+    let asked = 0;
+    const fake = fakeAws(); // where the client talks once detached
+    const own = new KMSClient({ region: 'us-east-1', credentials: async () => (asked++, CREDENTIALS), requestHandler: fake, maxAttempts: 1 });
+    own.middlewareStack.add((next) => async (args) => {
+      seen = (args.request as { headers: Record<string, string> }).headers.authorization;
+      return next(args);
+    }, { step: 'finalizeRequest', priority: 'low', name: 'spyAuthorization' });
+    await own.send(new ListKeysCommand({}));
+    expect([asked, seen]).toEqual([0, expect.stringContaining(`Credential=${ATTACHED_ACCESS_KEY_ID}/`)]);
+    expect(attached.calls.map((call) => call.principal)).toEqual(['arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:root']);
     attached.detach();
+    expect((await own.send(new ListKeysCommand({}))).Keys).toEqual([{ KeyId: 'from-aws' }]);
+    expect([asked, fake.requests]).toEqual([1, 1]); // detached: the client's own provider and handler again
+    expect(seen).toContain(`Credential=${CREDENTIALS.accessKeyId}/`);
     attach(KMSClient, kms, { credentials: { AKIDAPP: { secretAccessKey: 'app-secret', principal: '111122223333' } } });
     await expect(c.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'CredentialsProviderError' });
     // any other failure of the client's provider is the client's own

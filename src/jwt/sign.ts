@@ -1,6 +1,6 @@
 /** signJwt: a compact JWS (RFC 7515 §7.1) of a JWT (RFC 7519) whose MAC KMS computes with GenerateMac. */
 import { encodeBase64url } from './base64url.js';
-import { checkPayloadTypes, durationSeconds, epochSeconds, isPlainObject, type JwtPayload } from './claims.js';
+import { checkPayloadTypes, durationSeconds, epochSeconds, isPlainObject, isValidDate, type JwtPayload } from './claims.js';
 import { JOSENotSupported } from './errors.js';
 import { checkGrantTokens, checkKeyId, describeMacKey, errorName, isAliasName, isKeyArn, isMacAlgorithm, JWS_ALGORITHM_OF, requireMethods, type GenerateMacOutput, type MacAlgorithmSpec, type MacKey, type MacKms } from './kms-port.js';
 
@@ -12,7 +12,10 @@ export interface SignJwtInput {
   KeyId: string;
   /** The claims. `iat` is set to the clock's time unless given; `exp`, `nbf`, `aud`, `iss`, `sub`, `jti` are optional. */
   payload?: JwtPayload;
-  /** Sets `exp` this long after now: seconds, or a duration (`'15m'`, `'2h'`). Not together with `payload.exp`. */
+  /**
+   * Sets `exp` this long after now: seconds, or a duration as jose reads them (`'15m'`, `'2h'`, `'+15m'`,
+   * `'15m from now'`); not negative. Not together with `payload.exp`.
+   */
   expiresIn?: number | string;
   /** Extra protected header members (`typ`, default `JWT`, may be replaced). `alg`, `kid`, `crit` and `b64` are set here. */
   header?: Record<string, unknown>;
@@ -74,7 +77,7 @@ export async function signJwt(kms: Pick<MacKms, 'generateMac' | 'describeKey'>, 
   if (header.typ !== undefined && typeof header.typ !== 'string') throw new TypeError('signJwt: header.typ must be a string');
   if (typeof clock !== 'function') throw new TypeError('signJwt: clock must be a function returning a Date');
   const now = clock();
-  if (!(now instanceof Date) || !Number.isFinite(now.getTime())) throw new TypeError('signJwt: clock() must return a valid Date');
+  if (!isValidDate(now)) throw new TypeError('signJwt: clock() must return a valid Date');
 
   const claims: Record<string, unknown> = { ...payload };
   claims.iat ??= epochSeconds(now);

@@ -119,9 +119,10 @@ export async function signJwt(kms: Pick<MacKms, 'generateMac' | 'describeKey'>, 
     try {
       out = await client.generateMac({ KeyId, Message: ascii(signingInput), MacAlgorithm: macAlgorithm, ...(GrantTokens ? { GrantTokens } : {}) });
     } catch (e) {
-      // an alias moved to a key of another spec: its algorithm is refused (InvalidKeyUsageException); start over once
+      // an alias moved to a key of another spec: its algorithm is refused (InvalidKeyUsageException); start over once —
+      // unless the caller gave MacAlgorithm, which a new lookup would not change
       known.delete(KeyId);
-      if (attempt === 1 && (cached || isAliasName(KeyId)) && errorName(e) === 'InvalidKeyUsageException') continue;
+      if (attempt === 1 && MacAlgorithm === undefined && (cached || isAliasName(KeyId)) && errorName(e) === 'InvalidKeyUsageException') continue;
       throw e;
     }
     if (!(out.Mac instanceof Uint8Array) || typeof out.KeyId !== 'string') throw new Error('signJwt: GenerateMac answered without Mac and KeyId');

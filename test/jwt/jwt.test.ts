@@ -36,14 +36,19 @@ describe('signJwt', () => {
     ]);
   });
 
-  it('MacAlgorithm with a key ARN: GenerateMac is the only call', async () => {
+  it('MacAlgorithm with a key ARN: GenerateMac is the only call; a wrong MacAlgorithm is refused by KMS without a retry', async () => {
     const { kms, audit } = await fixture();
     const token = await signJwt(kms, { KeyId: arnOf(IDS.k384), MacAlgorithm: 'HMAC_SHA_384', clock });
     expect(decodePart(token, 0)).toMatchObject({ alg: 'HS384', kid: arnOf(IDS.k384) });
     expect(calls(audit)).toEqual(['GenerateMac']);
-    // a wrong MacAlgorithm is KMS's to refuse, unchanged
+    // a wrong MacAlgorithm is KMS's to refuse, unchanged, after one GenerateMac (nothing was looked up: no retry)
+    audit.length = 0;
     const e = await caught(signJwt(kms, { KeyId: arnOf(IDS.k384), MacAlgorithm: 'HMAC_SHA_256', clock }));
     expect({ name: e.name, message: e.message }).toEqual({ name: 'InvalidKeyUsageException', message: 'Algorithm HMAC_SHA_256 is incompatible with key spec HMAC_384.' });
+    expect(calls(audit)).toEqual(['GenerateMac']);
+    audit.length = 0;
+    expect((await caught(signJwt(kms, { KeyId: 'alias/fixture', MacAlgorithm: 'HMAC_SHA_512', clock }))).name).toBe('InvalidKeyUsageException');
+    expect(calls(audit)).toEqual(['DescribeKey', 'GenerateMac']);
   });
 
   it('claims: iat from the clock unless given, exp from expiresIn (seconds or a duration) or as given, other claims as given', async () => {

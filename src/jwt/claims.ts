@@ -26,33 +26,55 @@ export interface ClaimChecks {
   audience?: string | readonly string[];
   /** The expected `typ` header (`JWT` matches `application/jwt`, case-insensitively, as in jose). */
   typ?: string;
-  /** Seconds (or a duration such as `'30s'`, `'2 min'`) of leeway for `exp`, `nbf` and `iat`. */
+  /** Seconds (or a duration such as `'30s'`, `'2 min'`, jose's grammar) of leeway for `exp`, `nbf` and `iat`; not negative. */
   clockTolerance?: number | string;
-  /** The oldest `iat` accepted, as seconds or a duration (`'15m'`); makes `iat` required. */
+  /** The oldest `iat` accepted, as seconds or a duration (`'15m'`); not negative; makes `iat` required. */
   maxTokenAge?: number | string;
   /** Claims that must be present. */
   requiredClaims?: readonly string[];
-  /** The time to check against; default `new Date()`. */
+  /** The time to check against, a valid Date (of any realm); default `new Date()`. */
   currentDate?: Date;
 }
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_557_600 };
-const DURATION = /^(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)$/i;
+/**
+ * jose 6.2.18's time periods (`lib/jwt_claims_set.js`, `secs`): an optional sign, a number, a unit, an optional
+ * " ago" or " from now" — never both a sign and a suffix. "-" and " ago" make it negative.
+ */
+const DURATION = /^([+-])? ?(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)(?: (ago|from now))?$/i;
 
-/** Seconds in a number or a duration string (`'90s'`, `'15 minutes'`, `'2h'`, `'1.5d'`, `'1y'` = 365.25 days). */
+/**
+ * Seconds in a number or a duration string, as jose reads them: `'90s'`, `'15 minutes'`, `'2h'`, `'1.5d'`, `'1y'`
+ * (365.25 days), `'+15m'` or `'15m from now'`, `'-15m'` or `'15m ago'` (negative). Rounded as jose rounds: the
+ * magnitude, then the sign (`'-1.5s'` is -2).
+ */
 export function durationSeconds(label: string, value: number | string): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`Invalid ${label} input`);
     return value;
   }
   const m = typeof value === 'string' ? DURATION.exec(value) : null;
-  if (!m) throw new TypeError(`Invalid ${label}: a number of seconds or a duration such as '30s', '15m', '2h', '7d'`);
-  const seconds = Math.round(parseFloat(m[1]!) * UNIT_SECONDS[m[2]![0]!.toLowerCase()]!);
+  if (!m || (m[1] !== undefined && m[4] !== undefined)) throw new TypeError(`Invalid ${label}: a number of seconds or a duration such as '30s', '15m', '2h', '7d'`);
+  const seconds = Math.round(parseFloat(m[2]!) * UNIT_SECONDS[m[3]![0]!.toLowerCase()]!);
   if (!Number.isFinite(seconds)) throw new TypeError(`Invalid ${label} input`);
-  return seconds;
+  return m[1] === '-' || m[4]?.toLowerCase() === 'ago' ? -seconds : seconds;
 }
 
-export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+/**
+ * A Date with a valid time, from this realm or another (an iframe's, a `vm` context's): jose takes any Date, where
+ * `instanceof Date` refuses another realm's. An object merely tagged `Date` (Symbol.toStringTag) has no time value and
+ * is refused.
+ */
+export function isValidDate(value: unknown): value is Date {
+  if (Object.prototype.toString.call(value) !== '[object Date]') return false;
+  try {
+    return Number.isFinite(Date.prototype.getTime.call(value));
+  } catch {
+    return false;
+  }
+}
+
+export const epochSeconds = (date: Date): number => Math.floor(Date.prototype.getTime.call(date) / 1000);
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Object.prototype.toString.call(value) !== '[object Object]') return false;
@@ -86,7 +108,7 @@ export function checkClaimOptions(options: ClaimChecks): void {
   if (options.requiredClaims !== undefined && !(Array.isArray(options.requiredClaims) && options.requiredClaims.every((c) => typeof c === 'string'))) {
     throw new TypeError('verifyJwt: requiredClaims must be a list of strings');
   }
-  if (options.currentDate !== undefined && !(options.currentDate instanceof Date && Number.isFinite(options.currentDate.getTime()))) {
+  if (options.currentDate !== undefined && !isValidDate(options.currentDate)) {
     throw new TypeError('Invalid currentDate option input');
   }
   if (options.clockTolerance !== undefined) {

@@ -1,6 +1,6 @@
 /** signJwt: a compact JWS (RFC 7515 §7.1) of a JWT (RFC 7519) whose MAC KMS computes with GenerateMac. */
 import { encodeBase64url } from './base64url.js';
-import { checkPayloadTypes, durationSeconds, epochSeconds, isPlainObject, type JwtPayload } from './claims.js';
+import { checkPayloadTypes, durationSeconds, epochSeconds, isPlainObject, isValidDate, type JwtPayload } from './claims.js';
 import { JOSENotSupported } from './errors.js';
 import { checkGrantTokens, checkKeyId, describeMacKey, errorName, isAliasName, isKeyArn, isMacAlgorithm, JWS_ALGORITHM_OF, requireMethods, type GenerateMacOutput, type MacAlgorithmSpec, type MacKey, type MacKms } from './kms-port.js';
 
@@ -12,7 +12,10 @@ export interface SignJwtInput {
   KeyId: string;
   /** The claims. `iat` is set to the clock's time unless given; `exp`, `nbf`, `aud`, `iss`, `sub`, `jti` are optional. */
   payload?: JwtPayload;
-  /** Sets `exp` this long after now: seconds, or a duration (`'15m'`, `'2h'`). Not together with `payload.exp`. */
+  /**
+   * Sets `exp` this long after now: seconds, or a duration as jose reads them (`'15m'`, `'2h'`, `'+15m'`,
+   * `'15m from now'`); not negative. Not together with `payload.exp`.
+   */
   expiresIn?: number | string;
   /** Extra protected header members (`typ`, default `JWT`, may be replaced). `alg`, `kid`, `crit` and `b64` are set here. */
   header?: Record<string, unknown>;
@@ -49,8 +52,9 @@ function jsonPart(value: unknown, what: string): string {
 /**
  * Signs a JWT with a KMS HMAC key. The header is `{ alg, typ: 'JWT', kid: <key ARN>, ...header }` with `alg` HS256,
  * HS384 or HS512 from the key spec (an HMAC_224 key has no JWA algorithm: JOSENotSupported). The signing input goes to
- * KMS in one GenerateMac call (refused before any call when it exceeds 4,096 bytes), after one DescribeKey the first
- * time a client signs with a KeyId (the kid must be known before the MAC); the KMS error of a refused call
+ * KMS in one GenerateMac call, after one DescribeKey the first time a client signs with a KeyId (the kid must be known
+ * before the MAC). One over 4,096 bytes is refused before GenerateMac: before any call when it is too long even with
+ * an empty kid, otherwise once the key ARN is known (after that DescribeKey); the KMS error of a refused call
  * (AccessDeniedException, DisabledException, NotFoundException, ...) reaches the caller unchanged.
  *
  * @example
@@ -73,7 +77,7 @@ export async function signJwt(kms: Pick<MacKms, 'generateMac' | 'describeKey'>, 
   if (header.typ !== undefined && typeof header.typ !== 'string') throw new TypeError('signJwt: header.typ must be a string');
   if (typeof clock !== 'function') throw new TypeError('signJwt: clock must be a function returning a Date');
   const now = clock();
-  if (!(now instanceof Date) || !Number.isFinite(now.getTime())) throw new TypeError('signJwt: clock() must return a valid Date');
+  if (!isValidDate(now)) throw new TypeError('signJwt: clock() must return a valid Date');
 
   const claims: Record<string, unknown> = { ...payload };
   claims.iat ??= epochSeconds(now);
@@ -115,9 +119,10 @@ export async function signJwt(kms: Pick<MacKms, 'generateMac' | 'describeKey'>, 
     try {
       out = await client.generateMac({ KeyId, Message: ascii(signingInput), MacAlgorithm: macAlgorithm, ...(GrantTokens ? { GrantTokens } : {}) });
     } catch (e) {
-      // an alias moved to a key of another spec: its algorithm is refused (InvalidKeyUsageException); start over once
+      // an alias moved to a key of another spec: its algorithm is refused (InvalidKeyUsageException); start over once —
+      // unless the caller gave MacAlgorithm, which a new lookup would not change
       known.delete(KeyId);
-      if (attempt === 1 && (cached || isAliasName(KeyId)) && errorName(e) === 'InvalidKeyUsageException') continue;
+      if (attempt === 1 && MacAlgorithm === undefined && (cached || isAliasName(KeyId)) && errorName(e) === 'InvalidKeyUsageException') continue;
       throw e;
     }
     if (!(out.Mac instanceof Uint8Array) || typeof out.KeyId !== 'string') throw new Error('signJwt: GenerateMac answered without Mac and KeyId');

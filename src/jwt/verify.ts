@@ -13,7 +13,9 @@ export interface VerifyJwtOptions extends ClaimChecks {
   /**
    * The key, or the keys during a rotation. The token's `kid` (a key ARN) chooses: an entry that is that key ARN or
    * its key id is used at once; otherwise the alias entries are tried in order (one VerifyMac each), and the ARN
-   * VerifyMac answers with must be the `kid`. A `kid` no entry can match is refused without calling KMS
+   * VerifyMac answers with must be the `kid`. For a multi-Region key (key id `mrk-…`), the ARN of a related key in
+   * another Region (same partition, account and key id) counts as the `kid`'s: a token signed through the primary
+   * verifies through a replica and vice versa. A `kid` no entry can match is refused without calling KMS
    * (JWKSNoMatchingKey). A token without `kid` needs a single `KeyId`.
    */
   KeyId: string | readonly string[];
@@ -62,13 +64,32 @@ function checkCrit(header: Record<string, unknown>, recognized: Record<string, b
   }
 }
 
+const KEY_ARN_PARTS = /^arn:([\w-]+):kms:([^:]*):(\d*):key\/(.+)$/;
+
+/**
+ * Whether `arn` is the key the token's `kid` names: the same key ARN, or — for a multi-Region key (key id `mrk-…`) —
+ * the ARN of a related multi-Region key in another Region (same partition, account and key id). Related multi-Region
+ * keys share key id and key material, so a MAC made in one Region verifies in the others (KMS Developer Guide,
+ * "Multi-Region keys in AWS KMS"); VerifyMac then answers with the ARN of its own Region's key.
+ */
+function isKidKey(kid: string, arn: string): boolean {
+  if (kid === arn) return true;
+  const a = KEY_ARN_PARTS.exec(kid);
+  const b = KEY_ARN_PARTS.exec(arn);
+  return !!a && !!b && a[4]!.startsWith('mrk-') && a[1] === b[1] && a[3] === b[3] && a[4] === b[4];
+}
+
 /** The entries of `KeyId` to try for this `kid`, best first (see VerifyJwtOptions.KeyId). */
 function candidates(keyIds: readonly string[], kid: string | undefined): string[] {
   if (kid === undefined) {
     if (keyIds.length === 1) return [keyIds[0]!];
     throw new JWKSNoMatchingKey('the token has no "kid" to choose among the KeyId list');
   }
-  const named = keyIds.find((id) => (isKeyArn(id) ? id === kid : !isAliasName(id) && kid.endsWith(`:key/${id}`)));
+  // the kid's own ARN first, then a related multi-Region key's ARN (another Region), then a key id
+  const named =
+    keyIds.find((id) => isKeyArn(id) && id === kid) ??
+    keyIds.find((id) => isKeyArn(id) && isKidKey(kid, id)) ??
+    keyIds.find((id) => !isKeyArn(id) && !isAliasName(id) && kid.endsWith(`:key/${id}`));
   if (named !== undefined) return [named];
   const aliases = keyIds.filter(isAliasName);
   if (aliases.length > 0) return aliases;
@@ -145,7 +166,7 @@ export async function verifyJwt<P = JwtPayload>(kms: Pick<MacKms, 'verifyMac'>, 
         failure = new JWSSignatureVerificationFailed();
         continue;
       }
-      if (kid !== undefined && out.KeyId !== kid) {
+      if (kid !== undefined && !isKidKey(kid, out.KeyId)) {
         failure = new JWSSignatureVerificationFailed(`signature verification failed: the MAC is ${out.KeyId}'s, not that of the key the token's kid names`);
         continue;
       }

@@ -59,7 +59,10 @@ export interface KmsAttachment extends Disposable {
   detach(): void;
 }
 
-/** The access key a client signs with while attached without `credentials` when it finds none of its own. */
+/**
+ * The access key every client signs with while attached without `credentials`: always, whatever credentials the client
+ * has, as its own credential provider is never called then (with `credentials`, clients sign with their own).
+ */
 export const ATTACHED_ACCESS_KEY_ID = 'hmac-kms-testing';
 
 const BRAND = Symbol.for('hmac-kms.testing.attachment');

@@ -1,8 +1,8 @@
 /**
  * `kmsMatchers`: custom matchers for `expect.extend` in vitest and jest, asserting on the calls an attachment
  * (`attachKms`) recorded. Each takes a command class (`GenerateMacCommand`) or an operation name (`'GenerateMac'`).
- * Inputs match partially, like `expect.objectContaining`: each given member is compared with the runner's own
- * `equals` (deep, asymmetric matchers such as `expect.any(Uint8Array)` work). Failure messages list the calls that
+ * Inputs match partially, as `expect.objectContaining`: each given member must be present and is compared with the
+ * runner's own `equals` (deep, asymmetric matchers such as `expect.any(Uint8Array)` work). Failure messages list the calls that
  * were received, in the manner of aws-sdk-client-mock-jest. Nothing here imports vitest or jest: the runner hands its
  * `equals` and printing utilities in the matcher context.
  */
@@ -111,9 +111,14 @@ function operationOf(command: unknown, attachment: KmsAttachment, matcher: strin
   return name!;
 }
 
+/**
+ * aws-sdk-client-mock-jest matches `this.equals(input, expect.objectContaining(expected))`: every member given must be
+ * present in the input (own or inherited, as objectContaining's `hasProperty` in jest and vitest) and equal, so that
+ * `{ GrantTokens: undefined }` does not match an input without GrantTokens.
+ */
 function inputMatches(ctx: MatcherContext, received: Readonly<Record<string, unknown>>, expected: unknown): boolean {
   if (typeof (expected as { asymmetricMatch?: unknown }).asymmetricMatch === 'function') return ctx.equals(received, expected, ctx.customTesters);
-  return Object.entries(expected as Record<string, unknown>).every(([k, v]) => ctx.equals(received[k], v, ctx.customTesters));
+  return Object.entries(expected as Record<string, unknown>).every(([k, v]) => k in received && ctx.equals(received[k], v, ctx.customTesters));
 }
 
 function checkInput(input: unknown, matcher: string): void {

@@ -7,8 +7,10 @@
 // cannot sign.
 import { DescribeKeyCommand, GenerateMacCommand, KMS, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
 import * as jose from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInNewContext } from 'node:vm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSdkRequestHandler, HmacKms } from '../../src/index.js';
+import { durationSeconds } from '../../src/jwt/claims.js';
 import { fromKmsClient, signJwt, verifyJwt, type MacKms, type VerifyJwtOptions } from '../../src/jwt/index.js';
 import { startServer, type RunningServer } from '../../src/node/index.js';
 import { arnOf, IDS, MATERIAL } from '../helpers/kms.js';
@@ -120,6 +122,15 @@ const CASES: Case[] = [
   { name: 'expired by 5 s, clockTolerance 6', claims: { exp: NOW - 5 }, options: { clockTolerance: 6 }, expect: 'ok' },
   { name: "expired by 5 s, clockTolerance '6s'", claims: { exp: NOW - 5 }, options: { clockTolerance: '6s' }, expect: 'ok' },
   { name: 'expired by a day, currentDate a day earlier', claims: { exp: NOW - 86_400 }, options: { currentDate: new Date(T.getTime() - 86_400_000 - 1000) }, expect: 'ok' },
+  // a Date of another realm (a vm context, an iframe): jose takes it
+  { name: 'expired by a day, currentDate a day earlier, a Date of another realm', claims: { exp: NOW - 86_400 }, options: { currentDate: runInNewContext(`new Date(${T.getTime() - 86_400_000 - 1000})`) as Date }, expect: 'ok' },
+  { name: 'expired, currentDate of another realm', claims: { exp: NOW }, options: { currentDate: runInNewContext(`new Date(${T.getTime()})`) as Date }, expect: 'ERR_JWT_EXPIRED', claim: 'exp' },
+  // jose's durations: an optional sign, or a " from now" suffix
+  { name: "expired by 5 s, clockTolerance '+6s'", claims: { exp: NOW - 5 }, options: { clockTolerance: '+6s' }, expect: 'ok' },
+  { name: "expired by 5 s, clockTolerance '+ 5 sec'", claims: { exp: NOW - 5 }, options: { clockTolerance: '+ 5 sec' }, expect: 'ERR_JWT_EXPIRED', claim: 'exp' },
+  { name: "expired by 5 s, clockTolerance '6 seconds from now'", claims: { exp: NOW - 5 }, options: { clockTolerance: '6 seconds from now' }, expect: 'ok' },
+  { name: "maxTokenAge '+1m': 1 s too old", claims: { iat: NOW - 61 }, options: { maxTokenAge: '+1m' }, expect: 'ERR_JWT_EXPIRED', claim: 'iat' },
+  { name: "maxTokenAge '1 min FROM NOW': exactly as old", claims: { iat: NOW - 60 }, options: { maxTokenAge: '1 min FROM NOW' }, expect: 'ok' },
   { name: 'exp not a number', claims: { exp: String(NOW + 60) }, expect: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'exp' },
   { name: 'nbf 1 s in the future', claims: { nbf: NOW + 1 }, expect: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'nbf' },
   { name: 'nbf = now', claims: { nbf: NOW }, expect: 'ok' },
@@ -238,6 +249,76 @@ describe.each(doors)('through %s', (_name, open) => {
       expect((await caught(signJwt(door.client(), { KeyId: IDS.k384, clock: () => T }))).name).toBe('DisabledException');
     } finally {
       await door.admin.enableKey({ KeyId: IDS.k384 });
+    }
+  });
+});
+
+describe("durations as jose reads them (jose 6.2.18 lib/jwt_claims_set.js secs: sign, number, unit, ' ago' or ' from now')", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  // [duration, seconds (or 'invalid')]: jose's value for each is checked too, below
+  const TABLE: [string, number | 'invalid'][] = [
+    ['15m', 900], [' 15m', 900], ['+15m', 900], ['+ 15m', 900], ['+15 m', 900], ['15m from now', 900], ['15 minutes FROM NOW', 900],
+    ['-15m', -900], ['- 15 m', -900], ['15m ago', -900], ['15 Minutes Ago', -900], ['1.5h ago', -5400], ['2 weeks ago', -1_209_600],
+    // rounded as jose rounds: the magnitude, then the sign
+    ['1.5s', 2], ['-1.5s', -2], ['-2.5s', -3], ['2.5s ago', -3], ['0.5 s ago', -1],
+    ['1y from now', 31_557_600], ['0s ago', -0],
+    // a sign and a suffix together, two signs, a sign alone, spaces jose does not allow, no unit or no number
+    ['+15m ago', 'invalid'], ['-15m from now', 'invalid'], ['+15m from now', 'invalid'], ['+-1s', 'invalid'], ['--1s', 'invalid'], ['+', 'invalid'],
+    ['15m  ago', 'invalid'], ['15mago', 'invalid'], ['15m ago ', 'invalid'], ['+  15m', 'invalid'], ['15m from  now', 'invalid'],
+    ['15 ago', 'invalid'], ['ago', 'invalid'], ['m ago', 'invalid'], ['15m later', 'invalid'], ['', 'invalid'],
+  ];
+
+  it.each(TABLE)('%j is %s seconds, as jose reads it', async (duration, seconds) => {
+    let ours: number | 'invalid';
+    try {
+      ours = durationSeconds('duration', duration);
+    } catch (e) {
+      expect(e).toBeInstanceOf(TypeError);
+      ours = 'invalid';
+    }
+    expect(ours).toBe(seconds);
+    // jose's own reading: setExpirationTime(duration) sets exp to now + the duration
+    vi.useFakeTimers({ toFake: ['Date'], now: T });
+    let theirs: number | 'invalid';
+    try {
+      const token = await new jose.SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(duration).sign(MATERIAL.HMAC_256);
+      theirs = jose.decodeJwt(token).exp! - NOW;
+    } catch (e) {
+      expect((e as Error).message).toBe('Invalid time period format');
+      theirs = 'invalid';
+    }
+    expect(theirs).toBe(seconds === -0 ? 0 : seconds);
+  });
+
+  it('negative durations: refused by signJwt (expiresIn), and as by jose for clockTolerance and maxTokenAge', async () => {
+    const admin = await world();
+    const sign = (expiresIn: string) => signJwt(admin, { KeyId: IDS.k256, expiresIn, clock: () => T });
+    expect(jose.decodeJwt(await sign('+15m')).exp).toBe(NOW + 900);
+    expect(jose.decodeJwt(await sign('15 minutes from now')).exp).toBe(NOW + 900);
+    for (const past of ['-1s', '1s ago']) await expect(sign(past)).rejects.toThrow(new TypeError('signJwt: expiresIn must not be negative'));
+    const token = await sign('1h');
+    for (const options of [{ clockTolerance: '-6s' }, { clockTolerance: '6s ago' }, { maxTokenAge: '-1m' }, { maxTokenAge: '1 minute ago' }, { clockTolerance: '+6s ago' }]) {
+      const theirs = await outcome(() => jose.jwtVerify(token, MATERIAL.HMAC_256, { currentDate: T, ...options }));
+      const ours = await outcome(() => verifyJwt(admin, token, { KeyId: IDS.k256, currentDate: T, ...options }));
+      expect({ options, name: ours.ok ? 'ok' : ours.name }).toEqual({ options, name: 'TypeError' });
+      if (!String(Object.values(options)[0]).startsWith('+')) expect(ours).toEqual(theirs); // same message, but for the format error
+      else expect(theirs).toMatchObject({ ok: false, name: 'TypeError', message: 'Invalid time period format' });
+    }
+  });
+
+  it('currentDate and clock: a Date of another realm is taken; an object only tagged Date, or an invalid Date, is not', async () => {
+    const admin = await world();
+    const foreign = runInNewContext(`new Date(${T.getTime()})`) as Date;
+    expect(foreign instanceof Date).toBe(false);
+    const token = await signJwt(admin, { KeyId: IDS.k256, expiresIn: 60, clock: () => foreign });
+    expect(jose.decodeJwt(token)).toMatchObject({ iat: NOW, exp: NOW + 60 });
+    expect((await verifyJwt(admin, token, { KeyId: IDS.k256, currentDate: foreign })).payload.exp).toBe(NOW + 60);
+    const tagged = { [Symbol.toStringTag]: 'Date', getTime: () => T.getTime() } as unknown as Date;
+    for (const bad of [tagged, new Date(Number.NaN), runInNewContext('new Date(NaN)') as Date]) {
+      await expect(verifyJwt(admin, token, { KeyId: IDS.k256, currentDate: bad })).rejects.toThrow(new TypeError('Invalid currentDate option input'));
+      await expect(signJwt(admin, { KeyId: IDS.k256, clock: () => bad })).rejects.toThrow(new TypeError('signJwt: clock() must return a valid Date'));
     }
   });
 });

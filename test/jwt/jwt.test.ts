@@ -36,14 +36,19 @@ describe('signJwt', () => {
     ]);
   });
 
-  it('MacAlgorithm with a key ARN: GenerateMac is the only call', async () => {
+  it('MacAlgorithm with a key ARN: GenerateMac is the only call; a wrong MacAlgorithm is refused by KMS without a retry', async () => {
     const { kms, audit } = await fixture();
     const token = await signJwt(kms, { KeyId: arnOf(IDS.k384), MacAlgorithm: 'HMAC_SHA_384', clock });
     expect(decodePart(token, 0)).toMatchObject({ alg: 'HS384', kid: arnOf(IDS.k384) });
     expect(calls(audit)).toEqual(['GenerateMac']);
-    // a wrong MacAlgorithm is KMS's to refuse, unchanged
+    // a wrong MacAlgorithm is KMS's to refuse, unchanged, after one GenerateMac (nothing was looked up: no retry)
+    audit.length = 0;
     const e = await caught(signJwt(kms, { KeyId: arnOf(IDS.k384), MacAlgorithm: 'HMAC_SHA_256', clock }));
     expect({ name: e.name, message: e.message }).toEqual({ name: 'InvalidKeyUsageException', message: 'Algorithm HMAC_SHA_256 is incompatible with key spec HMAC_384.' });
+    expect(calls(audit)).toEqual(['GenerateMac']);
+    audit.length = 0;
+    expect((await caught(signJwt(kms, { KeyId: 'alias/fixture', MacAlgorithm: 'HMAC_SHA_512', clock }))).name).toBe('InvalidKeyUsageException');
+    expect(calls(audit)).toEqual(['DescribeKey', 'GenerateMac']);
   });
 
   it('claims: iat from the clock unless given, exp from expiresIn (seconds or a duration) or as given, other claims as given', async () => {
@@ -77,7 +82,7 @@ describe('signJwt', () => {
     expect(calls(audit)).toEqual(['DescribeKey']);
   });
 
-  it('a signing input over 4,096 bytes is refused before KMS is called; exactly 4,096 bytes is signed', async () => {
+  it('a signing input over 4,096 bytes is never sent to GenerateMac: refused before any call when too long even with an empty kid, otherwise once the key ARN is known (after DescribeKey for a new client); exactly 4,096 bytes is signed', async () => {
     const { kms, audit } = await fixture();
     const kid = arnOf(IDS.k256);
     const fixed = `${b64url({ alg: 'HS256', typ: 'JWT', kid })}.`.length;
@@ -375,6 +380,61 @@ describe('verifyJwt', () => {
       const e = await caught(verifyJwt(kms, token, { KeyId: [IDS.k256, IDS.k512], currentDate: T0 }));
       expect({ code: e.code, message: e.message }).toEqual({ code: 'ERR_JWKS_NO_MATCHING_KEY', message: 'the token has no "kid" to choose among the KeyId list' });
       expect(calls(audit)).toEqual(['VerifyMac']);
+    });
+
+    it('a multi-Region key (AWS: related multi-Region keys share key id and material; a MAC made in one Region verifies in the others): signed through one Region, verified through another', async () => {
+      const { kms, audit } = await fixture();
+      const west = kms.inRegion('eu-west-1');
+      const { KeyMetadata } = await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', MultiRegion: true });
+      const id = KeyMetadata!.KeyId!;
+      const primary = KeyMetadata!.Arn!;
+      const replica = arnOf(id, 'eu-west-1');
+      expect((await kms.replicateKey({ KeyId: id, ReplicaRegion: 'eu-west-1' })).ReplicaKeyMetadata!.Arn).toBe(replica);
+      await west.createAlias({ AliasName: 'alias/west', TargetKeyId: id });
+      const east = await signJwt(kms, { KeyId: id, clock });
+      expect(decodePart(east, 0).kid).toBe(primary);
+      const where = () => audit.map((e) => [e.eventName, e.awsRegion, (e.requestParameters as { keyId: string }).keyId]);
+
+      // the primary's token through the replica: the replica's ARN, alone or in a list, its key id, an alias
+      audit.length = 0;
+      expect((await verifyJwt(west, east, { KeyId: replica, currentDate: T0 })).KeyId).toBe(replica);
+      expect((await verifyJwt(west, east, { KeyId: [arnOf(IDS.k256, 'eu-west-1'), replica], currentDate: T0 })).KeyId).toBe(replica);
+      expect((await verifyJwt(west, east, { KeyId: id, currentDate: T0 })).KeyId).toBe(replica);
+      expect((await verifyJwt(west, east, { KeyId: ['alias/west'], currentDate: T0 })).KeyId).toBe(replica);
+      expect(where()).toEqual([
+        ['VerifyMac', 'eu-west-1', replica],
+        ['VerifyMac', 'eu-west-1', replica],
+        ['VerifyMac', 'eu-west-1', id],
+        ['VerifyMac', 'eu-west-1', 'alias/west'],
+      ]);
+      // the replica's token through the primary
+      const fromWest = await signJwt(west, { KeyId: 'alias/west', clock });
+      expect(decodePart(fromWest, 0).kid).toBe(replica);
+      expect((await verifyJwt(kms, fromWest, { KeyId: primary, currentDate: T0 })).KeyId).toBe(primary);
+      expect((await verifyJwt(kms, fromWest, { KeyId: [arnOf(IDS.k512), primary], currentDate: T0 })).KeyId).toBe(primary);
+      // the kid's own ARN is preferred over a related key's
+      expect((await verifyJwt(kms, east, { KeyId: [replica, primary], currentDate: T0 })).KeyId).toBe(primary);
+
+      // any other difference is refused before KMS is called: another account, another partition, another key id,
+      // and a key that is not multi-Region
+      const withKid = (kid: string) => craft({ header: { alg: 'HS256', kid }, payload: { iat: NOW }, key: MATERIAL.HMAC_256 });
+      audit.length = 0;
+      for (const [token, KeyId] of [
+        [withKid(arnOf(id, 'us-east-1', '444455556666')), replica],
+        [withKid(primary.replace('arn:aws:', 'arn:aws-cn:')), replica],
+        [withKid(arnOf('mrk-00000000000000000000000000000000')), replica],
+        [withKid(arnOf(IDS.k256, 'eu-west-1')), arnOf(IDS.k256)],
+      ] as const) {
+        expect((await caught(verifyJwt(west, token, { KeyId, currentDate: T0 }))).code).toBe('ERR_JWKS_NO_MATCHING_KEY');
+      }
+      expect(calls(audit)).toEqual([]);
+      // VerifyMac answering with a key of another account (through an alias) is refused too
+      const foreign = { verifyMac: async (i: Parameters<MacKms['verifyMac']>[0]) => ({ ...(await west.verifyMac(i)), KeyId: arnOf(id, 'eu-west-1', '444455556666') }) };
+      const e = await caught(verifyJwt(foreign, east, { KeyId: 'alias/west', currentDate: T0 }));
+      expect({ code: e.code, message: e.message }).toEqual({
+        code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+        message: `signature verification failed: the MAC is ${arnOf(id, 'eu-west-1', '444455556666')}'s, not that of the key the token's kid names`,
+      });
     });
 
     it('rotation by alias swap: alias/sessions for new tokens, alias/sessions-previous for the old key until old tokens expire', async () => {

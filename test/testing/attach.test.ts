@@ -135,7 +135,53 @@ describe('attachKms', () => {
     ]);
   });
 
-  it('a client that finds no credentials signs with placeholders without `credentials`, and fails as the SDK does with them', async () => {
+  it('concurrent sends over two clients (other caller, other Region): each record gets its own caller, Region and operation', async () => {
+    const kms = new HmacKms();
+    const keyId = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
+    for (const region of ['eu-west-1', 'ap-south-1']) await kms.inRegion(region).seedKey({ KeySpec: 'HMAC_256', KeyMaterial: MATERIAL.HMAC_256, KeyId: keyId });
+    const credentials = {
+      AKIDAPP: { secretAccessKey: 'app-secret', principal: 'arn:aws:iam::111122223333:role/App' },
+      AKIDROOT: { secretAccessKey: 'root-secret', principal: '111122223333' },
+    };
+    kms.putIdentityPolicy('arn:aws:iam::111122223333:role/App', 'all', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }));
+    const attached = attach(KMSClient, kms, { credentials });
+    const app = { client: client('eu-west-1'), principal: 'arn:aws:sts::111122223333:assumed-role/App/hmac-kms', region: 'eu-west-1' };
+    const root = {
+      client: client('ap-south-1', { credentials: { accessKeyId: 'AKIDROOT', secretAccessKey: 'root-secret' } }),
+      principal: 'arn:aws:iam::111122223333:root',
+      region: 'ap-south-1',
+    };
+    const commands = [
+      () => new GenerateMacCommand({ KeyId: keyId, Message: bytes('m'), MacAlgorithm: 'HMAC_SHA_256' }),
+      () => new DescribeKeyCommand({ KeyId: keyId }),
+      () => new ListKeysCommand({}),
+      () => new DescribeKeyCommand({ KeyId: 'alias/missing' }),
+      () => new VerifyMacCommand({ KeyId: keyId, Message: bytes('m'), Mac: new Uint8Array(32), MacAlgorithm: 'HMAC_SHA_256' }),
+    ];
+    // 10 calls sent in one tick, alternating clients in an order that is not the commands' order
+    const plan = Array.from({ length: 10 }, (_, i) => ({ who: i % 3 === 0 ? root : i % 2 ? app : root, command: commands[(i * 3) % commands.length]!() }));
+    const operations = ['GenerateMac', 'DescribeKey', 'DescribeKey', 'VerifyMac', 'ListKeys', 'GenerateMac', 'DescribeKey', 'DescribeKey', 'VerifyMac', 'ListKeys'];
+    const settled = await Promise.allSettled(plan.map(({ who, command }) => who.client.send(command as never)));
+    const calls = attached.calls;
+    expect(calls).toHaveLength(10);
+    calls.forEach((call, i) => {
+      const { who } = plan[i]!;
+      expect({ i, operation: call.operation, principal: call.principal, region: call.region }).toEqual({ i, operation: operations[i], principal: who.principal, region: who.region });
+      expect(call.input).toEqual(plan[i]!.command.input);
+      const result = settled[i]!;
+      if (result.status === 'fulfilled') {
+        expect(call.output).toBe(result.value);
+        const arn = (result.value as { KeyId?: string; KeyMetadata?: { Arn?: string } }).KeyMetadata?.Arn ?? (result.value as { KeyId?: string }).KeyId;
+        if (arn !== undefined) expect(arn).toBe(`arn:aws:kms:${who.region}:111122223333:key/${keyId}`); // answered in the client's Region
+      } else {
+        expect(call.error?.name).toBe((result.reason as Error).name);
+      }
+    });
+    expect(calls.map((c) => c.error?.name ?? 'ok')).toEqual(['ok', 'NotFoundException', 'ok', 'KMSInvalidMacException', 'ok', 'ok', 'NotFoundException', 'ok', 'KMSInvalidMacException', 'ok']);
+    expect(calls.map((c) => c.principal === app.principal)).toEqual([false, true, false, false, false, true, false, true, false, false]);
+  });
+
+  it('without `credentials` every client signs with placeholders, its own provider never called (a failing one included); with them, a client without credentials fails as the SDK does', async () => {
     const noCredentials = async () => {
       throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
     };
@@ -149,7 +195,21 @@ describe('attachKms', () => {
     }, { step: 'finalizeRequest', priority: 'low', name: 'spyAuthorization' });
     expect((await c.send(new ListKeysCommand({}))).Keys).toEqual([]);
     expect(seen).toContain(`Credential=${ATTACHED_ACCESS_KEY_ID}/`);
+    // a client with working credentials of its own signs with the placeholders too: its provider is never called
+    let asked = 0;
+    const fake = fakeAws(); // where the client talks once detached
+    const own = new KMSClient({ region: 'us-east-1', credentials: async () => (asked++, CREDENTIALS), requestHandler: fake, maxAttempts: 1 });
+    own.middlewareStack.add((next) => async (args) => {
+      seen = (args.request as { headers: Record<string, string> }).headers.authorization;
+      return next(args);
+    }, { step: 'finalizeRequest', priority: 'low', name: 'spyAuthorization' });
+    await own.send(new ListKeysCommand({}));
+    expect([asked, seen]).toEqual([0, expect.stringContaining(`Credential=${ATTACHED_ACCESS_KEY_ID}/`)]);
+    expect(attached.calls.map((call) => call.principal)).toEqual(['arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:root']);
     attached.detach();
+    expect((await own.send(new ListKeysCommand({}))).Keys).toEqual([{ KeyId: 'from-aws' }]);
+    expect([asked, fake.requests]).toEqual([1, 1]); // detached: the client's own provider and handler again
+    expect(seen).toContain(`Credential=${CREDENTIALS.accessKeyId}/`);
     attach(KMSClient, kms, { credentials: { AKIDAPP: { secretAccessKey: 'app-secret', principal: '111122223333' } } });
     await expect(c.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'CredentialsProviderError' });
     // any other failure of the client's provider is the client's own

@@ -4,7 +4,8 @@
 // hash). Packages the fixtures do not install themselves (@aws-sdk/client-kms, @noble/*) resolve from this
 // repository's node_modules, as a consumer's own would.
 // - jest, default configuration: the CommonJS runtime, which has no require(esm) (noble 2 is ESM only, so every CJS
-//   build bundles it), and the ESM runtime (--experimental-vm-modules); hmac-kms, hmac-kms/node and hmac-kms/testing.
+//   build bundles it), and the ESM runtime (--experimental-vm-modules); hmac-kms, hmac-kms/node and hmac-kms/testing,
+//   and in the CommonJS runtime hmac-kms/jwt and hmac-kms/cloudflare too.
 // - vitest (this repository's): hmac-kms/testing imported and required, and the README's "Testing your code"
 //   examples, each a spec file as a user would paste it.
 // - TypeScript: tsc over each fixture's typed files, with the packed declarations (the matchers' augmentations of
@@ -150,11 +151,11 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('jest consumer (jest pinned in test/fixtures/jest-consumer)', () => {
-  it("jest's default CommonJS runtime: require('hmac-kms'), 'hmac-kms/node' and 'hmac-kms/testing' load and work", async () => {
+  it("jest's default CommonJS runtime: require('hmac-kms'), 'hmac-kms/node', 'hmac-kms/jwt', 'hmac-kms/cloudflare' and 'hmac-kms/testing' load and work", async () => {
     const blocks = readmeBlocks('js').length;
     expect(blocks, 'the README section shows jest').toBeGreaterThanOrEqual(1);
     const report = await runJest([], '\\.test\\.cjs$');
-    expectAllPassed(report, 4 + blocks);
+    expectAllPassed(report, 6 + blocks);
     expect(report.testResults.filter((f) => f.name.includes('/generated/readme-')).length).toBe(blocks);
   }, 120_000);
 

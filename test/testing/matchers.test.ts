@@ -115,6 +115,61 @@ describe('kmsMatchers', () => {
     );
   });
 
+  /** An attachment of a stand-in client class (it answers `{}`), for calls the shared one should not count. */
+  function standIn(name: string): { attachment: KmsAttachment; client: { send(command: unknown): Promise<unknown> } } {
+    const Client = { [name]: class {
+      config = {};
+      send() {
+        return Promise.resolve({});
+      }
+    } }[name]!;
+    return { attachment: attachKms(Client, new HmacKms()), client: new Client() };
+  }
+
+  it('a member given as undefined must be present, as with expect.objectContaining (aws-sdk-client-mock-jest matches so)', async () => {
+    const { attachment, client } = standIn('KMSClientUndefined');
+    try {
+      await client.send(new GenerateMacCommand({ KeyId: 'k', Message, MacAlgorithm: 'HMAC_SHA_256' }));
+      const [call] = attachment.calls;
+      expect(call!.input).not.toEqual(expect.objectContaining({ GrantTokens: undefined })); // the runner's own rule
+      expect(attachment).not.toHaveReceivedCommandWith(GenerateMacCommand, { GrantTokens: undefined });
+      expect(attachment).not.toHaveReceivedNthCommandWith(1, 'GenerateMac', { KeyId: 'k', GrantTokens: undefined });
+      expect(attachment).toHaveReceivedCommandWith(GenerateMacCommand, { KeyId: 'k' });
+      // present with the value undefined: it matches
+      await client.send(new GenerateMacCommand({ KeyId: 'k', Message, MacAlgorithm: 'HMAC_SHA_256', GrantTokens: undefined }));
+      expect(attachment.calls[1]!.input).toEqual(expect.objectContaining({ GrantTokens: undefined }));
+      expect(attachment).toHaveReceivedCommandWith(GenerateMacCommand, { GrantTokens: undefined });
+      expect(attachment).toHaveReceivedNthCommandWith(2, 'GenerateMac', { KeyId: 'k', GrantTokens: undefined });
+      expect(attachment).not.toHaveReceivedNthCommandWith(1, 'GenerateMac', { GrantTokens: undefined });
+    } finally {
+      attachment.detach();
+    }
+  });
+
+  it('failure messages cut byte arrays after 32 bytes and say how many there were', async () => {
+    const { attachment, client } = standIn('KMSClientBytes');
+    try {
+      const count = (n: number) => Uint8Array.from({ length: n }, (_, i) => i);
+      await client.send(new GenerateMacCommand({ KeyId: 'k', Message: count(32), MacAlgorithm: 'HMAC_SHA_256' }));
+      await client.send(new GenerateMacCommand({ KeyId: 'k', Message: count(33), MacAlgorithm: 'HMAC_SHA_256' }));
+      await client.send(new VerifyMacCommand({ KeyId: 'k', Message: count(4096), Mac: count(64), MacAlgorithm: 'HMAC_SHA_512' }));
+      const first32 = Array.from(count(32)).join(', ');
+      const message = failureOf(() => expect(attachment).toHaveReceivedCommand('ListKeys'));
+      expect(message.split('\n').slice(3)).toEqual([
+        'Calls:',
+        `  1. GenerateMac: {"KeyId": "k", "Message": Uint8Array [${first32}], "MacAlgorithm": "HMAC_SHA_256"}`,
+        `  2. GenerateMac: {"KeyId": "k", "Message": Uint8Array [${first32}, … (33 in all)], "MacAlgorithm": "HMAC_SHA_256"}`,
+        `  3. VerifyMac: {"KeyId": "k", "Message": Uint8Array [${first32}, … (4096 in all)], "Mac": Uint8Array [${first32}, … (64 in all)], "MacAlgorithm": "HMAC_SHA_512"}`,
+      ]);
+      // the expected input of a failing matcher is cut the same way
+      expect(failureOf(() => expect(attachment).toHaveReceivedCommandWith('GenerateMac', { Message: count(40) }))).toContain(
+        `Expected KMSClientBytes to receive "GenerateMac" with {"Message": Uint8Array [${first32}, … (40 in all)]}\n`,
+      );
+    } finally {
+      attachment.detach();
+    }
+  });
+
   it('with no calls, the message says so', () => {
     const empty = attachKms(class KMSClient2 {
       send() {

@@ -51,7 +51,9 @@ export interface StartServerOptions {
   /**
    * Open connections at most (default: the process's open-file limit less 64, at most 4,096; 1,024 where the limit
    * cannot be read). A new connection beyond it closes the oldest connection that has no request in flight, so idle
-   * or slow-to-start sockets cannot lock real clients out; when every connection is busy, the new one is refused.
+   * or slow-to-start sockets cannot lock real clients out; when every connection has one, it closes the connection
+   * that has waited longest for the rest of its request body, if that is over a second (a trickling body); else the
+   * new one is refused.
    */
   maxConnections?: number;
   /**
@@ -81,6 +83,13 @@ function isLoopbackHost(header: string | undefined): boolean {
   const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '');
   return isLoopbackAddress(name.toLowerCase()) || name.toLowerCase().endsWith('.localhost');
 }
+
+/**
+ * At the connection cap, a connection that has waited this long for the rest of its request body may be closed for a
+ * new client: a real client sends its body right behind its head (milliseconds, even over a network), so ten sockets
+ * trickling bodies cannot lock real clients out for the whole request timeout.
+ */
+const SLOW_BODY_MS = 1_000;
 
 /** After a 413, how much more of the body is drained, for how long at most, before the connection is closed. */
 const LINGER_BYTES = 2 * 1024 * 1024;
@@ -116,6 +125,8 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 interface Connection {
   /** A request is being answered (a connection over the cap closes the oldest that is not busy). */
   busy: boolean;
+  /** Since when (performance.now()) its request, head received, waits for the rest of its body; 0 when it does not. */
+  bodySince: number;
   /** A first request has begun (the idle timer of a fresh connection is then off). */
   started: boolean;
   address: string | undefined;
@@ -189,7 +200,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     { headersTimeout: timeouts.headers, requestTimeout: timeouts.request, keepAliveTimeout: timeouts.idle, connectionsCheckingInterval: Math.min(1_000, timeouts.headers) },
     (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket;
-      const conn = open.get(socket) ?? { busy: false, started: false, address: undefined, origins: undefined };
+      const conn = open.get(socket) ?? { busy: false, bodySince: 0, started: false, address: undefined, origins: undefined };
       conn.busy = true;
       if (!conn.started) {
         conn.started = true;
@@ -240,6 +251,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         else (more ??= [first]).push(chunk);
       };
       const onEnd = () => {
+        conn.bodySince = 0;
         const body = more ? Buffer.concat(more, size) : (first ?? EMPTY);
         const q = url.indexOf('?');
         let answer;
@@ -255,6 +267,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         if (answer instanceof Promise) answer.then((w) => reply(conn, res, w), (e: unknown) => fail(conn, res, e));
         else reply(conn, res, answer);
       };
+      if (!req.complete) conn.bodySince = performance.now();
       req.on('data', onData);
       req.on('end', onEnd);
     },
@@ -288,6 +301,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', 'content-length': String(tooLarge.length) });
     res.end(tooLarge);
     conn.busy = false;
+    conn.bodySince = 0;
     const socket = req.socket;
     let drained = 0;
     const close = () => socket.destroy();
@@ -299,21 +313,34 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     req.resume();
   }
 
+  /**
+   * The connection to close for a new one at the cap: the oldest with no request in flight; else the one that has
+   * waited longest, over SLOW_BODY_MS, for the rest of its request body; else none.
+   */
+  function evictable(): Socket | undefined {
+    let slowest: Socket | undefined;
+    let since = performance.now() - SLOW_BODY_MS;
+    for (const [s, c] of open) {
+      if (!c.busy) return s;
+      if (c.bodySince !== 0 && c.bodySince < since) {
+        slowest = s;
+        since = c.bodySince;
+      }
+    }
+    return slowest;
+  }
+
   server.on('connection', (socket: Socket) => {
     if (open.size >= maxConnections) {
-      let idle: Socket | undefined;
-      for (const [s, c] of open) if (!c.busy) {
-        idle = s;
-        break;
-      }
-      if (!idle) {
+      const victim = evictable();
+      if (!victim) {
         socket.destroy(); // every connection is serving a request: refuse rather than queue
         return;
       }
-      open.delete(idle);
-      idle.destroy();
+      open.delete(victim);
+      victim.destroy();
     }
-    open.set(socket, { busy: false, started: false, address: undefined, origins: undefined });
+    open.set(socket, { busy: false, bodySince: 0, started: false, address: undefined, origins: undefined });
     socket.once('close', () => open.delete(socket));
     // Node's headersTimeout starts with the first byte: a connection that sends nothing would stay open forever
     socket.setTimeout(timeouts.headers, () => socket.destroy());

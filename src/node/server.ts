@@ -44,8 +44,9 @@ export interface StartServerOptions {
   onRequest?: WireOptions['onRequest'];
   /**
    * How long a client may take, in ms (issue #10.15: Node's defaults held idle sockets ~90 s and a trickling body
-   * 300 s): `headers` to send its request head (default 10,000), `request` to send the whole request (30,000),
-   * `idle` between requests on a kept-alive connection (5,000).
+   * 300 s): `headers` to send its request head (default 10,000, or `request` when that is shorter; never more than
+   * `request`: a TypeError), `request` to send the whole request (30,000), `idle` between requests on a kept-alive
+   * connection (5,000; Node closes the connection a second after it).
    */
   timeouts?: { headers?: number; request?: number; idle?: number };
   /**
@@ -146,6 +147,20 @@ function originOf(conn: Connection, socket: Socket, userAgent: string | undefine
   return origin;
 }
 
+/**
+ * The timeouts with their defaults. Node refuses a headers timeout above the request timeout (ERR_OUT_OF_RANGE): the
+ * default headers timeout is lowered to a shorter request timeout, and the two given inconsistently are a TypeError.
+ */
+function serverTimeouts(given: StartServerOptions['timeouts'] = {}): { headers: number; request: number; idle: number } {
+  const request = given.request ?? 30_000;
+  const idle = given.idle ?? 5_000;
+  if (given.headers === undefined) return { headers: request > 0 ? Math.min(10_000, request) : 10_000, request, idle };
+  if (request > 0 && given.headers > request) {
+    throw new TypeError(`startServer: timeouts.headers (${given.headers} ms) must not exceed timeouts.request (${request} ms): the headers are part of the request`);
+  }
+  return { headers: given.headers, request, idle };
+}
+
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   if (options.seed !== undefined) planSeed(options.seed); // a bad seed is refused before anything starts
   const seed = async (kms: HmacKms) => {
@@ -176,7 +191,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const onError = options.onError;
   const webConsole = options.console === false ? undefined : createConsole(kms, { ...(options.credentials ? { credentials: options.credentials } : {}), ...(onError ? { onError } : {}) });
 
-  const timeouts = { headers: 10_000, request: 30_000, idle: 5_000, ...options.timeouts };
+  const timeouts = serverTimeouts(options.timeouts);
   const limit = openFileLimit();
   const maxConnections = options.maxConnections ?? (limit ? Math.max(16, Math.min(4096, limit - 64)) : 1024);
   /** Open connections, oldest first: whether each has a request in flight, and what a call learns of the client. */

@@ -156,6 +156,22 @@ describe('#10.15 idle and slow sockets cannot starve real clients', () => {
     expect(slow.map((s) => s.closed)).toEqual([false, false, false, false]);
   });
 
+  it('a request timeout below the default headers timeout lowers it (Node refuses headers > request); both given inconsistently is a TypeError', async () => {
+    server = await startServer({ port: 0, timeouts: { request: 1_500 } });
+    expect((await call(server.url, 'ListKeys', '{}')).status).toBe(200);
+    // a socket that sends nothing is closed after the (lowered) headers timeout, not 10 s
+    const s = connect(server.port, '127.0.0.1');
+    sockets.push(s);
+    s.on('error', () => {});
+    s.resume();
+    const t = performance.now();
+    await new Promise((r) => s.once('close', r));
+    expect(performance.now() - t).toBeLessThan(3_000);
+    await expect(startServer({ port: 0, timeouts: { headers: 2_000, request: 1_000 } })).rejects.toThrow(
+      new TypeError('startServer: timeouts.headers (2000 ms) must not exceed timeouts.request (1000 ms): the headers are part of the request'),
+    );
+  });
+
   it('under a 256-descriptor limit, 300 idle sockets do not lock out a real request (hmac-kms serve)', async () => {
     const child = spawn('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${join(ROOT, 'dist/cli.js')}" serve --port 0`], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {

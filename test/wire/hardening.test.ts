@@ -156,6 +156,42 @@ describe('#10.15 idle and slow sockets cannot starve real clients', () => {
     expect(slow.map((s) => s.closed)).toEqual([false, false, false, false]);
   });
 
+  it('a body trickling past the request timeout gets 408 and the connection is closed', async () => {
+    server = await startServer({ port: 0, timeouts: { headers: 300, request: 800 } });
+    const [slow] = await slowBodies(server.port, 1);
+    const t = performance.now();
+    let text = '';
+    slow!.socket.on('data', (d: Buffer) => (text += d));
+    await new Promise((r) => (slow!.socket.once('close', r), setTimeout(r, 3_000)));
+    const ms = performance.now() - t;
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    // the request timeout, not the headers timeout (the head was complete) nor Node's default of 300 s
+    expect(ms).toBeGreaterThan(400);
+    expect(ms).toBeLessThan(2_500);
+  });
+
+  it('a kept-alive connection is closed after the idle timeout between requests', async () => {
+    server = await startServer({ port: 0, timeouts: { idle: 300 } });
+    const s = connect(server.port, '127.0.0.1');
+    s.on('error', () => {});
+    sockets.push(s);
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    let text = '';
+    let answered = 0;
+    s.on('data', (d: Buffer) => {
+      text += d;
+      if (!answered && text.includes('\r\n\r\n{')) answered = performance.now();
+    });
+    s.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: 2\r\n\r\n{}');
+    await new Promise((r) => s.once('close', r));
+    const idle = performance.now() - answered;
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text).toMatch(/\r\nConnection: keep-alive\r\n/i); // kept alive, then closed for idleness
+    // Node closes it a second after the timeout it advertises (Node 20.20's keep-alive buffer); its default is 5 s
+    expect(idle).toBeGreaterThan(200);
+    expect(idle).toBeLessThan(2_500);
+  });
+
   it('a request timeout below the default headers timeout lowers it (Node refuses headers > request); both given inconsistently is a TypeError', async () => {
     server = await startServer({ port: 0, timeouts: { request: 1_500 } });
     expect((await call(server.url, 'ListKeys', '{}')).status).toBe(200);

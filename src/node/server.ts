@@ -362,12 +362,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => {
-      void state?.close().catch(() => {});
-      reject(e);
-    });
+    const failed = (e: Error) => {
+      // the state file (and its lock) closed before the caller hears of it: a CLI exits right after
+      const closed = state ? state.close().catch(() => {}) : Promise.resolve();
+      void closed.then(() => reject(e));
+    };
+    server.once('error', failed);
     server.listen(options.port ?? 4599, host, () => {
-      server.off('error', reject);
+      server.off('error', failed); // only a failure to listen is start-up's business
       resolve();
     });
   });

@@ -197,6 +197,21 @@ describe('hmac-kms serve', () => {
     }
   });
 
+  it('a taken port with --state: the state file is closed before the process exits, its lock removed', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => holder.once('listening', r));
+    const port = (holder.address() as { port: number }).port;
+    const state = join(dir, 'taken-port.state');
+    try {
+      const e = await run(process.execPath, [CLI, 'serve', '--port', String(port), '--state', state], { env: { ...process.env, HMAC_KMS_WRAPPING_KEY: '5a'.repeat(32) } }).catch((x: { code: number; stderr: string }) => x);
+      expect(e).toMatchObject({ code: 1 });
+      expect((e as { stderr: string }).stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(existsSync(`${state}.lock`)).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+
   it('--state without a wrapping key refuses to start and says how to make one; with one, the world survives a restart', async () => {
     const state = join(dir, 'kms.state');
     const e = await run(process.execPath, [CLI, 'serve', '--port', '0', '--state', state], { env: { ...process.env, HMAC_KMS_WRAPPING_KEY: '' } }).catch((x: { code: number; stderr: string }) => x);

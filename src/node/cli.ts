@@ -217,9 +217,18 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
     );
   }
   let audit: WriteStream | undefined;
+  let auditFailed = false;
   if (flags.audit !== undefined) {
-    audit = createWriteStream(flags.audit, { flags: 'a', mode: 0o600 });
-    await new Promise<void>((resolve, reject) => audit!.once('open', () => resolve()).once('error', (e) => reject(new UsageError(`cannot open --audit ${flags.audit}: ${e.message}`))));
+    const file = flags.audit;
+    audit = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => audit!.once('open', () => resolve()).once('error', (e) => reject(new UsageError(`cannot open --audit ${file}: ${e.message}`))));
+    // a write that fails later (a full disk) must not kill the server with an unhandled 'error': said once, and the
+    // calls stand, as when an audit sink fails (README "Audit trail")
+    audit.on('error', (e) => {
+      if (auditFailed) return;
+      auditFailed = true;
+      console.error(`hmac-kms: cannot write the audit file ${file}: ${e.message}; the calls stand, and no more records are written to it`);
+    });
   }
   const log = flags.quiet ? undefined : requestLog(flags.log as 'text' | 'json');
   let server: RunningServer;
@@ -231,7 +240,7 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
         region: flags.region,
         accountId: flags.account,
         hmacRegions: flags['hmac-regions'] as 'seed' | 'all',
-        ...(audit ? { audit: (e: AuditEvent) => void audit!.write(`${JSON.stringify(e)}\n`) } : {}),
+        ...(audit ? { audit: (e: AuditEvent) => void (auditFailed || audit!.write(`${JSON.stringify(e)}\n`)) } : {}),
       },
       ...(seed !== undefined ? { seed: seed as never } : {}),
       ...(credentials ? { credentials } : {}),

@@ -130,6 +130,19 @@ describe('hmac-kms serve', () => {
     ]);
   });
 
+  it.runIf(existsSync('/dev/full'))('--audit: a write that fails later (a full disk: /dev/full) is said once on stderr; the server and its calls go on', async () => {
+    const s = await serve(['--audit', '/dev/full', '--quiet']);
+    for (let i = 0; i < 3; i++) {
+      expect((await post(s.url, 'CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).status).toBe(200);
+      await settle(100);
+    }
+    expect(s.child.exitCode).toBe(null);
+    expect((await post(s.url, 'ListKeys', {})).json.Keys).toHaveLength(3);
+    expect(s.err().match(/cannot write the audit file \/dev\/full: .*ENOSPC.*; the calls stand/g)).toHaveLength(1);
+    s.child.kill('SIGTERM');
+    expect(await new Promise((r) => s.child.once('exit', r))).toBe(0);
+  });
+
   it('GET /health answers {"status":"ok","version","keys"}', async () => {
     const s = await serve(['--quiet']);
     await post(s.url, 'CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });

@@ -116,6 +116,26 @@ describe('hmac-kms serve', () => {
     }
   });
 
+  it('the text log quotes a field with whitespace, quotes, backslashes or control characters: a KeyId cannot forge a line or shift the fields', async () => {
+    const s = await serve([]);
+    const forged = 'x\n2030-01-01T00:00:00.000Z GenerateMac alias/app arn:aws:iam::111122223333:root 200 - 1.0ms';
+    for (const KeyId of [forged, 'two words', 'back\\slash "quoted"', 'nel\u0085ls\u2028end', '-']) await post(s.url, 'DescribeKey', { KeyId });
+    await post(s.url, 'DescribeKey', { KeyId: 'alias/plain' });
+    await settle();
+    const lines = s.out().split('\n').filter((l) => / DescribeKey /.test(l));
+    expect(lines).toHaveLength(6);
+    expect(s.out()).not.toMatch(/^2030-01-01T/m);
+    const fields = (l: string) => / DescribeKey (.*) arn:aws:iam::111122223333:root 400 NotFoundException [\d.]+ms$/.exec(l)?.[1];
+    expect(lines.map(fields)).toEqual([
+      JSON.stringify(forged),
+      '"two words"',
+      '"back\\\\slash \\"quoted\\""',
+      '"nel\\u0085ls\\u2028end"',
+      '"-"', // not the "-" of no key
+      'alias/plain', // a plain word stays as it is
+    ]);
+  });
+
   it('--audit appends CloudTrail-shaped records as JSON lines', async () => {
     const audit = join(dir, 'audit.jsonl');
     const s = await serve(['--audit', audit, '--quiet']);

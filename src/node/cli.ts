@@ -48,7 +48,8 @@ names (the Region of its SigV4 credential scope); --region is the default Region
                               cn-northwest-1, eu-central-1, us-gov-west-1 (the KMS guide of 2022); all = today's AWS,
                               all but China
   --log text|json             one line per request on stdout (default text): time, operation, key or alias, caller,
-                              HTTP status, error, milliseconds. Never a message, MAC, token or key material.
+                              HTTP status, error, milliseconds (in text, a field with spaces, quotes, backslashes or
+                              control characters is a JSON string). Never a message, MAC, token or key material.
   --quiet                     no request log (start-up lines and errors still print)
   --audit FILE                append one CloudTrail-shaped record per call to FILE (JSON lines)
   --no-console                no web console (by default a read-only page at http://HOST:PORT/console shows the
@@ -160,6 +161,17 @@ function holderOfPort(port: number): string | undefined {
   return undefined;
 }
 
+/**
+ * A field of a text log line: a plain word as it is; anything else — whitespace, quotes, backslashes, control
+ * characters, empty, or "-" (which means no value) — as a JSON string, with C1 controls and the Unicode line and
+ * paragraph separators escaped too, so that a KeyId cannot forge a log line or shift the fields after it.
+ */
+function logField(value: string | undefined): string {
+  if (value === undefined) return '-';
+  if (value !== '' && value !== '-' && !/[\s"\\\u0000-\u001f\u007f-\u009f]/.test(value)) return value;
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Request log lines, written in batches so that logging does not slow the server down. */
 function requestLog(format: 'text' | 'json'): (e: RequestLogEntry) => void {
   let buffer: string[] = [];
@@ -173,7 +185,7 @@ function requestLog(format: 'text' | 'json'): (e: RequestLogEntry) => void {
     buffer.push(
       format === 'json'
         ? `${JSON.stringify({ time: e.time.toISOString(), operation: e.operation ?? null, key: e.key ?? null, caller: e.caller ?? null, region: e.region ?? null, status: e.status, error: e.error ?? null, ms })}\n`
-        : `${e.time.toISOString()} ${e.operation ?? '-'} ${e.key ?? '-'} ${e.caller ?? '-'} ${e.status} ${e.error ?? '-'} ${ms}ms\n`,
+        : `${e.time.toISOString()} ${logField(e.operation)} ${logField(e.key)} ${logField(e.caller)} ${e.status} ${logField(e.error)} ${ms}ms\n`,
     );
     if (buffer.length === 1) setImmediate(flush);
   };
@@ -217,9 +229,18 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
     );
   }
   let audit: WriteStream | undefined;
+  let auditFailed = false;
   if (flags.audit !== undefined) {
-    audit = createWriteStream(flags.audit, { flags: 'a', mode: 0o600 });
-    await new Promise<void>((resolve, reject) => audit!.once('open', () => resolve()).once('error', (e) => reject(new UsageError(`cannot open --audit ${flags.audit}: ${e.message}`))));
+    const file = flags.audit;
+    audit = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => audit!.once('open', () => resolve()).once('error', (e) => reject(new UsageError(`cannot open --audit ${file}: ${e.message}`))));
+    // a write that fails later (a full disk) must not kill the server with an unhandled 'error': said once, and the
+    // calls stand, as when an audit sink fails (README "Audit trail")
+    audit.on('error', (e) => {
+      if (auditFailed) return;
+      auditFailed = true;
+      console.error(`hmac-kms: cannot write the audit file ${file}: ${e.message}; the calls stand, and no more records are written to it`);
+    });
   }
   const log = flags.quiet ? undefined : requestLog(flags.log as 'text' | 'json');
   let server: RunningServer;
@@ -231,7 +252,7 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
         region: flags.region,
         accountId: flags.account,
         hmacRegions: flags['hmac-regions'] as 'seed' | 'all',
-        ...(audit ? { audit: (e: AuditEvent) => void audit!.write(`${JSON.stringify(e)}\n`) } : {}),
+        ...(audit ? { audit: (e: AuditEvent) => void (auditFailed || audit!.write(`${JSON.stringify(e)}\n`)) } : {}),
       },
       ...(seed !== undefined ? { seed: seed as never } : {}),
       ...(credentials ? { credentials } : {}),

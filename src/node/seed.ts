@@ -10,7 +10,8 @@
  *   "IdentityPolicies": [ { "Principal": "arn:aws:iam::111122223333:role/App", "PolicyName": "kms",
  *                           "PolicyDocument": { … } or "…" } ] }
  * ```
- * A bare JSON list is the `Keys` list. `KeyMaterial` is hex (two digits per byte of the spec's key length) or base64.
+ * A bare JSON list is the `Keys` list. `KeyMaterial` is hex (two digits per byte of the spec's key length) or base64:
+ * a string of hex digits of even length is always read as hex, anything else as canonical base64.
  */
 import { fromBase64 } from '../crypto/base64.js';
 import { HMAC_KEY_SPECS, isHmacKeySpec } from '../crypto/key-specs.js';
@@ -74,17 +75,19 @@ function material(entry: Record<string, unknown>, where: string): Uint8Array {
     return m;
   }
   if (typeof m !== 'string') throw new TypeError(`seed: ${where}: KeyMaterial is required: ${expected}`);
-  let bytes: Uint8Array | undefined;
-  if (/^[0-9a-fA-F]+$/.test(m) && m.length % 2 === 0 && m.length === length * 2) {
-    bytes = Uint8Array.from({ length }, (_, i) => parseInt(m.slice(2 * i, 2 * i + 2), 16));
-  } else {
-    try {
-      bytes = fromBase64(m);
-    } catch {
-      bytes = undefined;
-    }
+  // hex digits of even length are hex, whatever their length (`openssl rand -hex 32` given for HMAC_384 must not be
+  // read as base64 of 48 other bytes); anything else must be canonical base64
+  if (/^[0-9a-fA-F]+$/.test(m) && m.length % 2 === 0) {
+    const n = m.length / 2;
+    if (n !== length) throw new TypeError(`seed: ${where}: KeyMaterial is ${m.length} hex digits (${n} byte${n === 1 ? '' : 's'}); expected ${expected}`);
+    return Uint8Array.from({ length }, (_, i) => parseInt(m.slice(2 * i, 2 * i + 2), 16));
   }
-  if (!bytes) throw new TypeError(`seed: ${where}: KeyMaterial is neither hex nor base64; expected ${expected}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(m);
+  } catch {
+    throw new TypeError(`seed: ${where}: KeyMaterial is neither hex nor base64; expected ${expected}`);
+  }
   if (bytes.length !== length) throw new TypeError(`seed: ${where}: KeyMaterial decodes to ${bytes.length} bytes; expected ${expected}`);
   return bytes;
 }

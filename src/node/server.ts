@@ -44,14 +44,17 @@ export interface StartServerOptions {
   onRequest?: WireOptions['onRequest'];
   /**
    * How long a client may take, in ms (issue #10.15: Node's defaults held idle sockets ~90 s and a trickling body
-   * 300 s): `headers` to send its request head (default 10,000), `request` to send the whole request (30,000),
-   * `idle` between requests on a kept-alive connection (5,000).
+   * 300 s): `headers` to send its request head (default 10,000, or `request` when that is shorter; never more than
+   * `request`: a TypeError), `request` to send the whole request (30,000), `idle` between requests on a kept-alive
+   * connection (5,000; Node closes the connection a second after it).
    */
   timeouts?: { headers?: number; request?: number; idle?: number };
   /**
    * Open connections at most (default: the process's open-file limit less 64, at most 4,096; 1,024 where the limit
    * cannot be read). A new connection beyond it closes the oldest connection that has no request in flight, so idle
-   * or slow-to-start sockets cannot lock real clients out; when every connection is busy, the new one is refused.
+   * or slow-to-start sockets cannot lock real clients out; when every connection has one, it closes the connection
+   * that has waited longest for the rest of its request body, if that is over a second (a trickling body); else the
+   * new one is refused.
    */
   maxConnections?: number;
   /**
@@ -81,6 +84,13 @@ function isLoopbackHost(header: string | undefined): boolean {
   const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '');
   return isLoopbackAddress(name.toLowerCase()) || name.toLowerCase().endsWith('.localhost');
 }
+
+/**
+ * At the connection cap, a connection that has waited this long for the rest of its request body may be closed for a
+ * new client: a real client sends its body right behind its head (milliseconds, even over a network), so ten sockets
+ * trickling bodies cannot lock real clients out for the whole request timeout.
+ */
+const SLOW_BODY_MS = 1_000;
 
 /** After a 413, how much more of the body is drained, for how long at most, before the connection is closed. */
 const LINGER_BYTES = 2 * 1024 * 1024;
@@ -116,6 +126,8 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 interface Connection {
   /** A request is being answered (a connection over the cap closes the oldest that is not busy). */
   busy: boolean;
+  /** Since when (performance.now()) its request, head received, waits for the rest of its body; 0 when it does not. */
+  bodySince: number;
   /** A first request has begun (the idle timer of a fresh connection is then off). */
   started: boolean;
   address: string | undefined;
@@ -133,6 +145,20 @@ function originOf(conn: Connection, socket: Socket, userAgent: string | undefine
     origins.set(id, (origin = userAgent ? { sourceIPAddress: address, userAgent } : { sourceIPAddress: address }));
   }
   return origin;
+}
+
+/**
+ * The timeouts with their defaults. Node refuses a headers timeout above the request timeout (ERR_OUT_OF_RANGE): the
+ * default headers timeout is lowered to a shorter request timeout, and the two given inconsistently are a TypeError.
+ */
+function serverTimeouts(given: StartServerOptions['timeouts'] = {}): { headers: number; request: number; idle: number } {
+  const request = given.request ?? 30_000;
+  const idle = given.idle ?? 5_000;
+  if (given.headers === undefined) return { headers: request > 0 ? Math.min(10_000, request) : 10_000, request, idle };
+  if (request > 0 && given.headers > request) {
+    throw new TypeError(`startServer: timeouts.headers (${given.headers} ms) must not exceed timeouts.request (${request} ms): the headers are part of the request`);
+  }
+  return { headers: given.headers, request, idle };
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
@@ -165,7 +191,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const onError = options.onError;
   const webConsole = options.console === false ? undefined : createConsole(kms, { ...(options.credentials ? { credentials: options.credentials } : {}), ...(onError ? { onError } : {}) });
 
-  const timeouts = { headers: 10_000, request: 30_000, idle: 5_000, ...options.timeouts };
+  const timeouts = serverTimeouts(options.timeouts);
   const limit = openFileLimit();
   const maxConnections = options.maxConnections ?? (limit ? Math.max(16, Math.min(4096, limit - 64)) : 1024);
   /** Open connections, oldest first: whether each has a request in flight, and what a call learns of the client. */
@@ -189,7 +215,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     { headersTimeout: timeouts.headers, requestTimeout: timeouts.request, keepAliveTimeout: timeouts.idle, connectionsCheckingInterval: Math.min(1_000, timeouts.headers) },
     (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket;
-      const conn = open.get(socket) ?? { busy: false, started: false, address: undefined, origins: undefined };
+      const conn = open.get(socket) ?? { busy: false, bodySince: 0, started: false, address: undefined, origins: undefined };
       conn.busy = true;
       if (!conn.started) {
         conn.started = true;
@@ -240,6 +266,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         else (more ??= [first]).push(chunk);
       };
       const onEnd = () => {
+        conn.bodySince = 0;
         const body = more ? Buffer.concat(more, size) : (first ?? EMPTY);
         const q = url.indexOf('?');
         let answer;
@@ -255,6 +282,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         if (answer instanceof Promise) answer.then((w) => reply(conn, res, w), (e: unknown) => fail(conn, res, e));
         else reply(conn, res, answer);
       };
+      if (!req.complete) conn.bodySince = performance.now();
       req.on('data', onData);
       req.on('end', onEnd);
     },
@@ -288,6 +316,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     res.writeHead(413, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'RequestEntityTooLargeException', 'content-length': String(tooLarge.length) });
     res.end(tooLarge);
     conn.busy = false;
+    conn.bodySince = 0;
     const socket = req.socket;
     let drained = 0;
     const close = () => socket.destroy();
@@ -299,33 +328,48 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     req.resume();
   }
 
+  /**
+   * The connection to close for a new one at the cap: the oldest with no request in flight; else the one that has
+   * waited longest, over SLOW_BODY_MS, for the rest of its request body; else none.
+   */
+  function evictable(): Socket | undefined {
+    let slowest: Socket | undefined;
+    let since = performance.now() - SLOW_BODY_MS;
+    for (const [s, c] of open) {
+      if (!c.busy) return s;
+      if (c.bodySince !== 0 && c.bodySince < since) {
+        slowest = s;
+        since = c.bodySince;
+      }
+    }
+    return slowest;
+  }
+
   server.on('connection', (socket: Socket) => {
     if (open.size >= maxConnections) {
-      let idle: Socket | undefined;
-      for (const [s, c] of open) if (!c.busy) {
-        idle = s;
-        break;
-      }
-      if (!idle) {
+      const victim = evictable();
+      if (!victim) {
         socket.destroy(); // every connection is serving a request: refuse rather than queue
         return;
       }
-      open.delete(idle);
-      idle.destroy();
+      open.delete(victim);
+      victim.destroy();
     }
-    open.set(socket, { busy: false, started: false, address: undefined, origins: undefined });
+    open.set(socket, { busy: false, bodySince: 0, started: false, address: undefined, origins: undefined });
     socket.once('close', () => open.delete(socket));
     // Node's headersTimeout starts with the first byte: a connection that sends nothing would stay open forever
     socket.setTimeout(timeouts.headers, () => socket.destroy());
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => {
-      void state?.close().catch(() => {});
-      reject(e);
-    });
+    const failed = (e: Error) => {
+      // the state file (and its lock) closed before the caller hears of it: a CLI exits right after
+      const closed = state ? state.close().catch(() => {}) : Promise.resolve();
+      void closed.then(() => reject(e));
+    };
+    server.once('error', failed);
     server.listen(options.port ?? 4599, host, () => {
-      server.off('error', reject);
+      server.off('error', failed); // only a failure to listen is start-up's business
       resolve();
     });
   });

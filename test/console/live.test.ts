@@ -1,6 +1,7 @@
 // Issue #14: the live view's stream, GET /console/events — subscribed to the audit records only while watched, each
 // call cut down to the fields the page shows, batched so that a burst of 10,000 calls is a handful of messages that
-// still count every call, scoped to the principal's account with credentials, and ended when the server closes.
+// still count every call, scoped with credentials to the principal's own calls and the calls on keys its key table
+// lists (issue #14.2: it "shows only what that principal may list"), and ended when the server closes.
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/index.js';
@@ -11,6 +12,9 @@ import { basic, callsOf, countedOf, get, openStream, sleep } from './helpers.js'
 
 const ACCOUNT = '111122223333';
 const OTHER = '444455556666';
+const LIST_KEYS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:ListKeys', 'kms:ListAliases'], Resource: '*' }] };
+/** The calls of the endpoint's clients received (the console's own calls aside). */
+const endpointCalls = (events: Parameters<typeof callsOf>[0]) => callsOf(events).filter((c) => c.console === false);
 const mac = { Message: new TextEncoder().encode('live'), MacAlgorithm: 'HMAC_SHA_256' as const };
 
 let server: RunningServer | undefined;
@@ -119,10 +123,11 @@ describe('GET /console/events', () => {
     stream.close();
   }, 30_000);
 
-  it('with credentials: a principal sees the calls of its own account only', async () => {
+  it('with credentials: a principal that may list keys sees the calls on its own account\'s keys only', async () => {
     server = await startServer({
       port: 0,
       credentials: { A: { secretAccessKey: 'a', principal: `arn:aws:iam::${ACCOUNT}:user/Watcher` }, B: { secretAccessKey: 'b', principal: OTHER } },
+      seed: { IdentityPolicies: [{ Principal: `arn:aws:iam::${ACCOUNT}:user/Watcher`, PolicyName: 'list', PolicyDocument: LIST_KEYS }] },
     });
     expect((await openStream(`${server.url}/console/events`)).status).toBe(401);
     const mine = await openStream(`${server.url}/console/events`, { authorization: basic('A', 'a') });
@@ -134,10 +139,48 @@ describe('GET /console/events', () => {
     await mine.until((events) => callsOf(events).length >= 1);
     await theirs.until((events) => callsOf(events).length >= 1);
     await sleep(300);
-    expect(callsOf(mine.events).map((c) => c.account)).toEqual([ACCOUNT]);
-    expect(callsOf(theirs.events).map((c) => c.account)).toEqual([OTHER]);
+    expect(endpointCalls(mine.events).map((c) => c.account)).toEqual([ACCOUNT]);
+    expect(endpointCalls(theirs.events).map((c) => c.account)).toEqual([OTHER]);
     mine.close();
     theirs.close();
+  });
+
+  it('with credentials: a principal without KMS permissions sees only its own calls; one that may list keys sees the calls on them, not others\' key-less calls', async () => {
+    const lister = `arn:aws:iam::${ACCOUNT}:user/Lister`;
+    const nobody = `arn:aws:iam::${ACCOUNT}:user/Nobody`;
+    server = await startServer({
+      port: 0,
+      credentials: { L: { secretAccessKey: 'l', principal: lister }, N: { secretAccessKey: 'n', principal: nobody } },
+      seed: { IdentityPolicies: [{ Principal: lister, PolicyName: 'list', PolicyDocument: LIST_KEYS }] },
+    });
+    const listing = await openStream(`${server.url}/console/events`, { authorization: basic('L', 'l') });
+    const blind = await openStream(`${server.url}/console/events`, { authorization: basic('N', 'n') });
+    await listing.until((events) => events.some((e) => e.event === 'hello'));
+    await blind.until((events) => events.some((e) => e.event === 'hello'));
+    const { KeyMetadata } = await server.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'the account\'s' });
+    await server.kms.generateMac({ KeyId: KeyMetadata!.KeyId!, ...mac });
+    await server.kms.as(nobody).generateMac({ KeyId: KeyMetadata!.Arn!, ...mac }).catch(() => {}); // AccessDenied
+    await server.kms.as(`arn:aws:iam::${ACCOUNT}:user/Other`).listKeys({}).catch(() => {}); // on no key
+    await listing.until((events) => endpointCalls(events).length >= 3);
+    await blind.until((events) => endpointCalls(events).length >= 1);
+    await sleep(300);
+    expect(endpointCalls(listing.events).map((c) => [c.operation, c.caller, c.key, c.outcome])).toEqual([
+      ['CreateKey', `arn:aws:iam::${ACCOUNT}:root`, KeyMetadata!.Arn, 'Success'],
+      ['GenerateMac', `arn:aws:iam::${ACCOUNT}:root`, KeyMetadata!.Arn, 'Success'],
+      ['GenerateMac', nobody, KeyMetadata!.Arn, 'AccessDenied'],
+    ]);
+    // the principal with no permission: its own call only — no key ARN, caller or operation of anyone else
+    expect(endpointCalls(blind.events).map((c) => [c.operation, c.caller, c.outcome])).toEqual([['GenerateMac', nobody, 'AccessDenied']]);
+    expect(callsOf(blind.events).every((c) => c.caller === nobody)).toBe(true);
+    expect(countedOf(blind.events)).toBe(1);
+    expect(blind.raw()).not.toContain(`:root`);
+    // once it may list keys (a change of the world), it sees the calls on them
+    server.kms.putIdentityPolicy(nobody, 'list', JSON.stringify(LIST_KEYS));
+    await server.kms.describeKey({ KeyId: KeyMetadata!.KeyId! });
+    await blind.until((events) => endpointCalls(events).some((c) => c.operation === 'DescribeKey'));
+    expect(endpointCalls(blind.events).at(-1)).toMatchObject({ operation: 'DescribeKey', caller: `arn:aws:iam::${ACCOUNT}:root`, key: KeyMetadata!.Arn });
+    listing.close();
+    blind.close();
   });
 
   it('a stream outlives the server\'s request, headers and idle timeouts (it is one long response)', async () => {

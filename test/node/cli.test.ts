@@ -116,6 +116,26 @@ describe('hmac-kms serve', () => {
     }
   });
 
+  it('the text log quotes a field with whitespace, quotes, backslashes or control characters: a KeyId cannot forge a line or shift the fields', async () => {
+    const s = await serve([]);
+    const forged = 'x\n2030-01-01T00:00:00.000Z GenerateMac alias/app arn:aws:iam::111122223333:root 200 - 1.0ms';
+    for (const KeyId of [forged, 'two words', 'back\\slash "quoted"', 'nel\u0085ls\u2028end', '-']) await post(s.url, 'DescribeKey', { KeyId });
+    await post(s.url, 'DescribeKey', { KeyId: 'alias/plain' });
+    await settle();
+    const lines = s.out().split('\n').filter((l) => / DescribeKey /.test(l));
+    expect(lines).toHaveLength(6);
+    expect(s.out()).not.toMatch(/^2030-01-01T/m);
+    const fields = (l: string) => / DescribeKey (.*) arn:aws:iam::111122223333:root 400 NotFoundException [\d.]+ms$/.exec(l)?.[1];
+    expect(lines.map(fields)).toEqual([
+      JSON.stringify(forged),
+      '"two words"',
+      '"back\\\\slash \\"quoted\\""',
+      '"nel\\u0085ls\\u2028end"',
+      '"-"', // not the "-" of no key
+      'alias/plain', // a plain word stays as it is
+    ]);
+  });
+
   it('--audit appends CloudTrail-shaped records as JSON lines', async () => {
     const audit = join(dir, 'audit.jsonl');
     const s = await serve(['--audit', audit, '--quiet']);
@@ -128,6 +148,19 @@ describe('hmac-kms serve', () => {
       ['CreateKey', null, 'kms.amazonaws.com'],
       ['DescribeKey', 'NotFoundException', 'kms.amazonaws.com'],
     ]);
+  });
+
+  it.runIf(existsSync('/dev/full'))('--audit: a write that fails later (a full disk: /dev/full) is said once on stderr; the server and its calls go on', async () => {
+    const s = await serve(['--audit', '/dev/full', '--quiet']);
+    for (let i = 0; i < 3; i++) {
+      expect((await post(s.url, 'CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).status).toBe(200);
+      await settle(100);
+    }
+    expect(s.child.exitCode).toBe(null);
+    expect((await post(s.url, 'ListKeys', {})).json.Keys).toHaveLength(3);
+    expect(s.err().match(/cannot write the audit file \/dev\/full: .*ENOSPC.*; the calls stand/g)).toHaveLength(1);
+    s.child.kill('SIGTERM');
+    expect(await new Promise((r) => s.child.once('exit', r))).toBe(0);
   });
 
   it('GET /health answers {"status":"ok","version","keys"}', async () => {
@@ -192,6 +225,21 @@ describe('hmac-kms serve', () => {
       expect(e).toMatchObject({ code: 1 });
       expect((e as { stderr: string }).stderr).toContain(`port ${port} on 127.0.0.1 is already in use by pid ${process.pid} (`);
       expect((e as { stderr: string }).stderr).toContain(`kill ${process.pid}`);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('a taken port with --state: the state file is closed before the process exits, its lock removed', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => holder.once('listening', r));
+    const port = (holder.address() as { port: number }).port;
+    const state = join(dir, 'taken-port.state');
+    try {
+      const e = await run(process.execPath, [CLI, 'serve', '--port', String(port), '--state', state], { env: { ...process.env, HMAC_KMS_WRAPPING_KEY: '5a'.repeat(32) } }).catch((x: { code: number; stderr: string }) => x);
+      expect(e).toMatchObject({ code: 1 });
+      expect((e as { stderr: string }).stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(existsSync(`${state}.lock`)).toBe(false);
     } finally {
       holder.close();
     }

@@ -45,6 +45,29 @@ async function idleSockets(port: number, n: number): Promise<void> {
   }
 }
 
+/**
+ * Opens `n` connections that each send a KMS request head announcing a 100-byte body, then one byte of it (a client
+ * trickling its body); resolves once the server has had time to read the heads.
+ */
+async function slowBodies(port: number, n: number): Promise<{ socket: Socket; closed: boolean }[]> {
+  const out: { socket: Socket; closed: boolean }[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    sockets.push(s);
+    const entry = { socket: s, closed: false };
+    s.once('close', () => (entry.closed = true));
+    out.push(entry);
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    s.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: 100\r\n\r\n{');
+    await sleep(20); // in order: the first is the one waiting longest
+  }
+  await sleep(50);
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('#10.7 aws:SourceIp sees IPv4 clients of a dual-stack listener', () => {
   it('a Deny on 127.0.0.0/8 applies when the server listens on ::, and the audit record shows the IPv4 address', async () => {
     const events: AuditEvent[] = [];
@@ -113,6 +136,76 @@ describe('#10.15 idle and slow sockets cannot starve real clients', () => {
     const res = await call(server.url, 'ListKeys', '{}', 2_000);
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(1_000);
+  });
+
+  it('at the cap with every connection waiting for its body, a new client closes the one waiting longest (over 1 s) and is served', async () => {
+    server = await startServer({ port: 0, maxConnections: 4 });
+    const slow = await slowBodies(server.port, 4);
+    await sleep(1_100);
+    const res = await call(server.url, 'ListKeys', '{}', 2_000);
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(1_000);
+    // the oldest waiter was closed, the others are still waiting
+    expect(slow.map((s) => s.closed)).toEqual([true, false, false, false]);
+  });
+
+  it('at the cap, a body that began arriving less than a second ago is not cut off: the new client is refused (TCP reset)', async () => {
+    server = await startServer({ port: 0, maxConnections: 4 });
+    const slow = await slowBodies(server.port, 4);
+    await expect(call(server.url, 'ListKeys', '{}', 2_000)).rejects.toThrow(/ECONNRESET|socket hang up/);
+    expect(slow.map((s) => s.closed)).toEqual([false, false, false, false]);
+  });
+
+  it('a body trickling past the request timeout gets 408 and the connection is closed', async () => {
+    server = await startServer({ port: 0, timeouts: { headers: 300, request: 800 } });
+    const [slow] = await slowBodies(server.port, 1);
+    const t = performance.now();
+    let text = '';
+    slow!.socket.on('data', (d: Buffer) => (text += d));
+    await new Promise((r) => (slow!.socket.once('close', r), setTimeout(r, 3_000)));
+    const ms = performance.now() - t;
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    // the request timeout, not the headers timeout (the head was complete) nor Node's default of 300 s
+    expect(ms).toBeGreaterThan(400);
+    expect(ms).toBeLessThan(2_500);
+  });
+
+  it('a kept-alive connection is closed after the idle timeout between requests', async () => {
+    server = await startServer({ port: 0, timeouts: { idle: 300 } });
+    const s = connect(server.port, '127.0.0.1');
+    s.on('error', () => {});
+    sockets.push(s);
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    let text = '';
+    let answered = 0;
+    s.on('data', (d: Buffer) => {
+      text += d;
+      if (!answered && text.includes('\r\n\r\n{')) answered = performance.now();
+    });
+    s.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: 2\r\n\r\n{}');
+    await new Promise((r) => s.once('close', r));
+    const idle = performance.now() - answered;
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text).toMatch(/\r\nConnection: keep-alive\r\n/i); // kept alive, then closed for idleness
+    // Node closes it a second after the timeout it advertises (Node 20.20's keep-alive buffer); its default is 5 s
+    expect(idle).toBeGreaterThan(200);
+    expect(idle).toBeLessThan(2_500);
+  });
+
+  it('a request timeout below the default headers timeout lowers it (Node refuses headers > request); both given inconsistently is a TypeError', async () => {
+    server = await startServer({ port: 0, timeouts: { request: 1_500 } });
+    expect((await call(server.url, 'ListKeys', '{}')).status).toBe(200);
+    // a socket that sends nothing is closed after the (lowered) headers timeout, not 10 s
+    const s = connect(server.port, '127.0.0.1');
+    sockets.push(s);
+    s.on('error', () => {});
+    s.resume();
+    const t = performance.now();
+    await new Promise((r) => s.once('close', r));
+    expect(performance.now() - t).toBeLessThan(3_000);
+    await expect(startServer({ port: 0, timeouts: { headers: 2_000, request: 1_000 } })).rejects.toThrow(
+      new TypeError('startServer: timeouts.headers (2000 ms) must not exceed timeouts.request (1000 ms): the headers are part of the request'),
+    );
   });
 
   it('under a 256-descriptor limit, 300 idle sockets do not lock out a real request (hmac-kms serve)', async () => {

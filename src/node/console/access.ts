@@ -125,6 +125,8 @@ export function createAccess(kms: HmacKms, call: ConsoleCall) {
     return cached;
   };
 
+  const listedCache = new Map<string, (arn: string) => boolean>();
+
   return {
     as,
 
@@ -157,6 +159,25 @@ export function createAccess(kms: HmacKms, call: ConsoleCall) {
         return new KeyTable(visible, (k) => aliasRegions.has(k.region), RESTRICTED_FIELDS, RESTRICTED_SORTS);
       });
       return { table, refused, inventory: inv };
+    },
+
+    /**
+     * For the live view: whether a key ARN is one `viewer` may list — the keys of its key table, decided as `scope`
+     * decides them and kept until the world changes (a change of policy, grant or key changes the world's version),
+     * so that streaming asks ListKeys and ListAliases again only after a change, not at every message.
+     */
+    async listed(viewer: Viewer): Promise<(arn: string) => boolean> {
+      if (viewer.principal === undefined) return () => true;
+      const version = currentInventory().version;
+      const id = `${viewer.principal}\u0000${version}`;
+      let found = listedCache.get(id);
+      if (!found) {
+        const { table } = await this.scope(viewer);
+        found = (arn: string) => table.get(arn) !== undefined;
+        if (listedCache.size >= 64) listedCache.clear();
+        listedCache.set(id, found);
+      }
+      return found;
     },
 
     /** For a principal: which per-key calls it may make on each key (one call of each, as the principal). */

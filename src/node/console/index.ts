@@ -92,6 +92,8 @@ export function createConsole(kms: HmacKms, options: ConsoleOptions = {}): WebCo
   const onError = options.onError ?? ((e: unknown) => console.error('hmac-kms: console error', e));
   const live = createLiveCalls({
     subscribe: (listener) => addAuditListener(kms, listener),
+    listed: (viewer) => access.listed(viewer),
+    onError,
     ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}),
     ...(options.maxPerFlush !== undefined ? { maxPerFlush: options.maxPerFlush } : {}),
   });

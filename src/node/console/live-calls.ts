@@ -10,7 +10,9 @@
  *   newest) and the count of every call per second by outcome (the console's own calls aside), so that a burst of
  *   10,000 calls is a few messages and the page's chart still counts them all. A client that reads slower than the server writes gets counts only
  *   until it drains.
- * - With credentials, a client sees the calls made by or on the keys of its principal's account.
+ * - With credentials, a client sees what its principal may list (issue #14.2): the calls the principal made, and the
+ *   calls on the keys its key table lists (`listed`, decided by ListKeys and ListAliases as the principal). Calls by
+ *   others on keys it may not list, and others' calls on no key (ListKeys, a CreateKey refused), stay hidden.
  */
 import type { ServerResponse } from 'node:http';
 import type { AuditEvent } from 'hmac-kms';
@@ -35,10 +37,9 @@ export interface LiveCall {
   console: boolean;
 }
 
-/** A call with the accounts that may see it: the caller's and the resource's. */
+/** A call waiting for the next message. */
 interface Pending {
   call: LiveCall;
-  callerAccount: string;
   second: number;
   changed: boolean;
 }
@@ -88,6 +89,10 @@ export interface LiveCallsOptions {
   maxPerFlush?: number;
   /** Milliseconds between keep-alive comments (default 15,000). */
   pingMs?: number;
+  /** Which key ARNs a viewer with a principal may see the calls on (default: every key). */
+  listed?: (viewer: Viewer) => Promise<(arn: string) => boolean>;
+  /** Told of an unexpected failure while sending (the message is not sent). */
+  onError?: (e: unknown) => void;
 }
 
 /** The stream's hub: clients, the audit subscription while there are any, and the batching. */
@@ -106,37 +111,61 @@ export function createLiveCalls(options: LiveCallsOptions) {
   const onEvent = (e: AuditEvent) => {
     const call = liveCall(e, consoleCalling);
     const second = Math.floor(Date.parse(e.eventTime) / 1000);
-    pending.push({ call, callerAccount: e.userIdentity.accountId, second, changed: !e.readOnly && e.errorCode === undefined });
+    pending.push({ call, second, changed: !e.readOnly && e.errorCode === undefined });
     flushTimer ??= setTimeout(flush, flushMs);
   };
 
-  const visible = (viewer: Viewer, p: Pending) => viewer.account === undefined || p.call.account === viewer.account || p.callerAccount === viewer.account;
+  const listed = options.listed ?? (async () => () => true);
+  const onError = options.onError ?? (() => {});
+  /** A flush is under way (deciding a viewer's keys may call KMS): the next one waits for it. */
+  let flushing = false;
 
-  function flush(): void {
+  async function flush(): Promise<void> {
     flushTimer = undefined;
-    const batch = pending;
-    pending = [];
-    for (const client of clients) {
-      const counts = new Map<number, [number, number]>();
-      const calls: LiveCall[] = [];
-      let changed = false;
-      for (const p of batch) {
-        if (!visible(client.viewer, p)) continue;
-        // the chart counts the endpoint's calls: the console's own reads are listed (marked), never counted
-        if (!p.call.console) {
-          let c = counts.get(p.second);
-          if (!c) counts.set(p.second, (c = [0, 0]));
-          c[p.call.outcome === 'Success' ? 0 : 1]++;
-        }
-        calls.push(p.call);
-        changed ||= p.changed;
-      }
-      if (calls.length === 0) continue;
-      const sent = client.blocked ? [] : calls.slice(-maxPerFlush);
-      client.dropped += calls.length - sent.length;
-      const message = { calls: sent, counts: [...counts].map(([s, [ok, err]]) => [s, ok, err]), dropped: client.dropped, changed };
-      write(client, `event: calls\ndata: ${JSON.stringify(message)}\n\n`);
+    if (flushing) {
+      flushTimer = setTimeout(flush, flushMs);
+      return;
     }
+    flushing = true;
+    try {
+      const batch = pending;
+      pending = [];
+      for (const client of [...clients]) {
+        if (clients.has(client)) await flushTo(client, batch);
+      }
+    } catch (e) {
+      onError(e);
+    } finally {
+      flushing = false;
+    }
+  }
+
+  async function flushTo(client: Client, batch: readonly Pending[]): Promise<void> {
+    const principal = client.viewer.principal;
+    let sees: (p: Pending) => boolean = () => true;
+    if (principal !== undefined) {
+      const has = await listed(client.viewer);
+      sees = (p) => p.call.caller === principal || (p.call.key !== undefined && has(p.call.key));
+    }
+    const counts = new Map<number, [number, number]>();
+    const calls: LiveCall[] = [];
+    let changed = false;
+    for (const p of batch) {
+      if (!sees(p)) continue;
+      // the chart counts the endpoint's calls: the console's own reads are listed (marked), never counted
+      if (!p.call.console) {
+        let c = counts.get(p.second);
+        if (!c) counts.set(p.second, (c = [0, 0]));
+        c[p.call.outcome === 'Success' ? 0 : 1]++;
+      }
+      calls.push(p.call);
+      changed ||= p.changed;
+    }
+    if (calls.length === 0) return;
+    const sent = client.blocked ? [] : calls.slice(-maxPerFlush);
+    client.dropped += calls.length - sent.length;
+    const message = { calls: sent, counts: [...counts].map(([s, [ok, err]]) => [s, ok, err]), dropped: client.dropped, changed };
+    write(client, `event: calls\ndata: ${JSON.stringify(message)}\n\n`);
   }
 
   function write(client: Client, text: string): void {

@@ -16,7 +16,9 @@ export interface VerifyJwtOptions extends ClaimChecks {
    * VerifyMac answers with must be the `kid`. For a multi-Region key (key id `mrk-…`), the ARN of a related key in
    * another Region (same partition, account and key id) counts as the `kid`'s: a token signed through the primary
    * verifies through a replica and vice versa. A `kid` no entry can match is refused without calling KMS
-   * (JWKSNoMatchingKey). A token without `kid` needs a single `KeyId`.
+   * (JWKSNoMatchingKey): no key ARN, or in another account or Region than every alias entry (an alias name's account
+   * and Region are learnt from the first VerifyMac through one, per client). A token without `kid` needs a single
+   * `KeyId`.
    */
   KeyId: string | readonly string[];
   /** Accepted `alg` values (checked before KMS is called); HS256, HS384 and HS512 by default. */
@@ -79,8 +81,33 @@ function isKidKey(kid: string, arn: string): boolean {
   return !!a && !!b && a[4]!.startsWith('mrk-') && a[1] === b[1] && a[3] === b[3] && a[4] === b[4];
 }
 
+const ALIAS_ARN_PARTS = /^arn:([\w-]+):kms:([^:]*):(\d*):alias\/.+$/;
+
+/** Where a key ARN or alias ARN lives: partition, Region, account. */
+interface Scope {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+const scopeOf = (m: RegExpExecArray): Scope => ({ partition: m[1]!, region: m[2]!, account: m[3]! });
+
+/**
+ * Where a client's alias names resolve (its caller's account, its Region), learnt from the key ARN a VerifyMac on an
+ * alias name answered with: an alias name never names another account's or Region's key (DG alias-about.md), so a
+ * `kid` elsewhere is then refused without calling KMS. Per client object; nothing outlives the client.
+ */
+const aliasScopes = new WeakMap<object, Scope>();
+
+/**
+ * Whether an alias entry could be the key `kid` names: the alias lives in the kid's partition and account, and in its
+ * Region — or in any Region for a multi-Region kid, whose related keys verify each other's MACs (see isKidKey).
+ */
+function aliasMayBe(alias: Scope | undefined, kid: Scope, multiRegion: boolean): boolean {
+  return alias === undefined || (alias.partition === kid.partition && alias.account === kid.account && (multiRegion || alias.region === kid.region));
+}
+
 /** The entries of `KeyId` to try for this `kid`, best first (see VerifyJwtOptions.KeyId). */
-function candidates(keyIds: readonly string[], kid: string | undefined): string[] {
+function candidates(client: object, keyIds: readonly string[], kid: string | undefined): string[] {
   if (kid === undefined) {
     if (keyIds.length === 1) return [keyIds[0]!];
     throw new JWKSNoMatchingKey('the token has no "kid" to choose among the KeyId list');
@@ -91,8 +118,19 @@ function candidates(keyIds: readonly string[], kid: string | undefined): string[
     keyIds.find((id) => isKeyArn(id) && isKidKey(kid, id)) ??
     keyIds.find((id) => !isKeyArn(id) && !isAliasName(id) && kid.endsWith(`:key/${id}`));
   if (named !== undefined) return [named];
-  const aliases = keyIds.filter(isAliasName);
-  if (aliases.length > 0) return aliases;
+  // VerifyMac answers with a key ARN: a kid that is none can never match an alias entry; one in another account or
+  // Region than an alias entry's cannot be that alias's key
+  const kidParts = KEY_ARN_PARTS.exec(kid);
+  if (kidParts) {
+    const kidScope = scopeOf(kidParts);
+    const multiRegion = kidParts[4]!.startsWith('mrk-');
+    const aliases = keyIds.filter((id) => {
+      if (!isAliasName(id)) return false;
+      const arn = ALIAS_ARN_PARTS.exec(id);
+      return aliasMayBe(arn ? scopeOf(arn) : aliasScopes.get(client), kidScope, multiRegion);
+    });
+    if (aliases.length > 0) return aliases;
+  }
   throw new JWKSNoMatchingKey(`the token's kid ${JSON.stringify(kid)} is none of the keys in KeyId`);
 }
 
@@ -151,7 +189,7 @@ export async function verifyJwt<P = JwtPayload>(kms: Pick<MacKms, 'verifyMac'>, 
   // KMS never makes a MAC of another length, nor over more than 4,096 bytes: no call can succeed
   if (signature.length !== MAC_LENGTH[MacAlgorithm]) throw new JWSSignatureVerificationFailed();
   if (signingInputLength > MAX_SIGNING_INPUT_BYTES) throw new JWSSignatureVerificationFailed(`signature verification failed: the signing input is over ${MAX_SIGNING_INPUT_BYTES} bytes, more than KMS MACs`);
-  const tries = candidates(keyIds, kid as string | undefined);
+  const tries = candidates(client, keyIds, kid as string | undefined);
 
   const Message = new Uint8Array(signingInputLength);
   for (let i = 0; i < signingInputLength; i++) Message[i] = jws.charCodeAt(i); // base64url and '.': ASCII
@@ -165,6 +203,10 @@ export async function verifyJwt<P = JwtPayload>(kms: Pick<MacKms, 'verifyMac'>, 
       if (out.MacValid !== true || typeof out.KeyId !== 'string') {
         failure = new JWSSignatureVerificationFailed();
         continue;
+      }
+      if (KeyId.startsWith('alias/')) {
+        const learnt = KEY_ARN_PARTS.exec(out.KeyId);
+        if (learnt) aliasScopes.set(client, scopeOf(learnt));
       }
       if (kid !== undefined && !isKidKey(kid, out.KeyId)) {
         failure = new JWSSignatureVerificationFailed(`signature verification failed: the MAC is ${out.KeyId}'s, not that of the key the token's kid names`);

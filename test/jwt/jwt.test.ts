@@ -373,6 +373,39 @@ describe('verifyJwt', () => {
       expect(calls(audit)).toEqual([]);
     });
 
+    it('alias entries: a kid that is no key ARN, or one of another account or Region than the aliases\', is refused without calling KMS (VerifyMac answers with key ARNs; an alias names a key of its own account and Region)', async () => {
+      const { kms, audit } = await fixture();
+      await kms.createAlias({ AliasName: 'alias/sessions', TargetKeyId: IDS.k256 });
+      const token = await signJwt(kms, { KeyId: IDS.k256, clock });
+      const forged = (kid: string) => craft({ header: { alg: 'HS256', kid }, payload: { iat: NOW }, key: MATERIAL.HMAC_256 });
+      const noMatch = async (t: string, KeyId: string | string[]) => {
+        audit.length = 0;
+        const e = await caught(verifyJwt(kms, t, { KeyId, currentDate: T0 }));
+        expect({ code: e.code, calls: calls(audit) }, `${KeyId}`).toEqual({ code: 'ERR_JWKS_NO_MATCHING_KEY', calls: [] });
+      };
+      const aliasArn = 'arn:aws:kms:us-east-1:111122223333:alias/sessions';
+      // no key ARN at all
+      for (const kid of ['k', IDS.k256, aliasArn, `${arnOf(IDS.k256)}x`.replace(':key/', ':keys/')]) await noMatch(forged(kid), ['alias/sessions', aliasArn]);
+      // an alias ARN entry: a kid of another account, Region or partition
+      for (const kid of [arnOf(IDS.k256, 'us-east-1', '444455556666'), arnOf(IDS.k256, 'eu-west-1'), arnOf(IDS.k256).replace('arn:aws:', 'arn:aws-cn:')]) await noMatch(forged(kid), aliasArn);
+      // an alias name: unknown where it resolves until a VerifyMac through it answers, then the same rule
+      const foreign = forged(arnOf(IDS.k256, 'us-east-1', '444455556666'));
+      audit.length = 0;
+      expect((await caught(verifyJwt(kms, foreign, { KeyId: 'alias/sessions', currentDate: T0 }))).code).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+      expect(calls(audit)).toEqual(['VerifyMac']);
+      expect((await verifyJwt(kms, token, { KeyId: 'alias/sessions', currentDate: T0 })).KeyId).toBe(arnOf(IDS.k256));
+      await noMatch(foreign, ['alias/sessions', 'alias/other']);
+      await noMatch(forged(arnOf(IDS.k256, 'eu-west-1')), 'alias/sessions');
+      // what it learnt is the client's: another client (another Region here) has learnt nothing
+      audit.length = 0;
+      await caught(verifyJwt(kms.inRegion('eu-west-1'), foreign, { KeyId: 'alias/sessions', currentDate: T0 }));
+      expect(calls(audit)).toEqual(['VerifyMac']);
+      // a kid in the aliases' account and Region may be an alias's key: only KMS can say (one VerifyMac per alias)
+      audit.length = 0;
+      expect((await caught(verifyJwt(kms, forged(arnOf(IDS.k512)), { KeyId: 'alias/sessions', currentDate: T0 }))).code).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+      expect(calls(audit)).toEqual(['VerifyMac']);
+    });
+
     it('a token without kid needs a single KeyId', async () => {
       const { kms, audit } = await twoKeys();
       const token = craft({ header: { alg: 'HS256' }, payload: { iat: NOW }, key: MATERIAL.HMAC_256 });

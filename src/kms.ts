@@ -306,21 +306,24 @@ export class HmacKms {
     if (this.#shared.stopped) throw new KMSInternalException(STOPPED);
     if (!journal) return this.#run(op, raw, origin);
     let output: Record<string, unknown>;
-    let change: ChangeRecord | undefined;
+    let waiting: Promise<void> | undefined;
+    // the change goes to the journal the moment it is made, before the audit record: a sink that makes a call of its
+    // own (tags every new key, say) then journals its change after this one, in the order of their numbers
+    const onChange = (change: ChangeRecord) => {
+      try {
+        waiting = journal.append(change);
+      } catch (e) {
+        waiting = Promise.reject(e); // a store that fails at once (a Durable Object's SQL) fails like one that fails later
+      }
+    };
     try {
-      output = this.#run(op, raw, origin, undefined, (c) => (change = c));
+      output = this.#run(op, raw, origin, undefined, onChange);
     } catch (err) {
       // not even a refusal is answered before the changes it saw are durable
-      await this.#durable(journal.pending());
+      await this.#durable(waiting ?? journal.pending());
       throw err;
     }
-    let waiting: Promise<void> | undefined;
-    try {
-      waiting = change ? journal.append(change) : journal.pending();
-    } catch (e) {
-      waiting = Promise.reject(e); // a store that fails at once (a Durable Object's SQL) fails like one that fails later
-    }
-    await this.#durable(waiting);
+    await this.#durable(waiting ?? journal.pending());
     return output;
   }
 

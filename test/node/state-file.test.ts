@@ -84,6 +84,26 @@ describe('the state file', () => {
     expect(lines()).toHaveLength(1); // compacted into a fresh snapshot
   });
 
+  it('an audit sink that makes a call of its own (tags each new key): the changes are journaled in their order and replay after a crash', async () => {
+    let kms: Awaited<ReturnType<typeof openIt>>['kms'] | undefined;
+    const tagging: Promise<unknown>[] = [];
+    const audit = (e: { eventName: string; responseElements?: Record<string, unknown> | null }) => {
+      if (e.eventName !== 'CreateKey') return;
+      const KeyId = (e.responseElements!.keyMetadata as { keyId: string }).keyId;
+      tagging.push(kms!.tagResource({ KeyId, Tags: [{ TagKey: 'by', TagValue: 'sink' }] }));
+    };
+    const s = await openIt({ kmsOptions: { clock: () => clock.now, random: seededRandom(seed++), audit } });
+    kms = s.kms;
+    const { KeyMetadata } = await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    await Promise.all(tagging);
+    const text = readFileSync(file, 'utf8'); // as kill -9 leaves it
+    await closeIt(s);
+    writeFileSync(file, text);
+    const again = await openIt();
+    expect(again.opened).toMatchObject({ replayed: 2, keys: 1 });
+    expect((await again.kms.listResourceTags({ KeyId: KeyMetadata!.KeyId! })).Tags).toEqual([{ TagKey: 'by', TagValue: 'sink' }]);
+  });
+
   it('read-only calls never touch the disk', async () => {
     const s = await openIt({ initialize: (kms) => kms.seedKey({ KeySpec: 'HMAC_256', KeyMaterial: MATERIAL.HMAC_256, KeyId: IDS.k256 }).then(() => {}) });
     const before = statSync(file);

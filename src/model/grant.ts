@@ -40,6 +40,8 @@ export interface KeyGrants {
   readonly byFingerprint: StableMap<string, GrantRecord>;
   /** Grants that can allow something (no SourceArn constraint), by grantee id (`granteeId`) and operation. */
   readonly byGrantee: StableMap<string, StableMap<string, StableSet<GrantRecord>>>;
+  /** Every grant by its grantee as written (`granteeListId`), in creation order: ListGrants' grantee filters. */
+  readonly byGranteeAsWritten: StableMap<string, SeqList<GrantRecord>>;
 }
 
 export const GRANT_ID = /^[0-9a-f]{64}$/;
@@ -79,15 +81,26 @@ const retiringId = (g: GrantRecord): string | undefined =>
   g.RetiringPrincipal !== undefined ? `p:${g.RetiringPrincipal}` : g.RetiringServicePrincipal !== undefined ? `s:${g.RetiringServicePrincipal}` : undefined;
 export const retiringPrincipalId = (principal: string) => `p:${principal}`;
 export const retiringServiceId = (service: string) => `s:${service}`;
+/** The key of `World.retirable`: a retiring principal's grants on the keys of one Region (ListRetirableGrants is per Region). */
+export const retirableIn = (id: string, region: string) => `${id}\u0000${region}`;
+/** The key of `KeyGrants.byGranteeAsWritten` for a grant, and for ListGrants' filter members. */
+export const granteeListId = (g: { GranteePrincipal?: string | undefined; GranteeServicePrincipal?: string | undefined }): string | undefined =>
+  g.GranteePrincipal !== undefined ? `p:${g.GranteePrincipal}` : g.GranteeServicePrincipal !== undefined ? `s:${g.GranteeServicePrincipal}` : undefined;
 
 export const isLiveGrant = (world: World) => (g: GrantRecord) => world.grants.get(g.GrantId) === g;
 const isLiveKeyGrant = (grants: KeyGrants) => (g: GrantRecord) => grants.byId.get(g.GrantId) === g;
 
 /** Stores a new grant of `key` in every index. */
 export function storeGrant(world: World, key: KeyRecord, grant: GrantRecord): void {
-  const grants = (key.grants ??= { byId: new StableMap(), order: seqList(), byFingerprint: new StableMap(), byGrantee: new StableMap() });
+  const grants = (key.grants ??= { byId: new StableMap(), order: seqList(), byFingerprint: new StableMap(), byGrantee: new StableMap(), byGranteeAsWritten: new StableMap() });
   grants.byId.set(grant.GrantId, grant);
   seqAppend(grants.order, grant);
+  const gid = granteeListId(grant);
+  if (gid !== undefined) {
+    let written = grants.byGranteeAsWritten.get(gid);
+    if (!written) grants.byGranteeAsWritten.set(gid, (written = seqList()));
+    seqAppend(written, grant);
+  }
   if (grant.Name !== undefined) grants.byFingerprint.set(grant.fingerprint, grant);
   if (grant.GranteePrincipal !== undefined && grant.Constraints?.SourceArn === undefined) {
     const id = granteeId(grant.GranteePrincipal);
@@ -102,8 +115,9 @@ export function storeGrant(world: World, key: KeyRecord, grant: GrantRecord): vo
   world.grants.set(grant.GrantId, grant);
   const rid = retiringId(grant);
   if (rid !== undefined) {
-    let list = world.retirable.get(rid);
-    if (!list) world.retirable.set(rid, (list = seqList()));
+    const at = retirableIn(rid, key.Region);
+    let list = world.retirable.get(at);
+    if (!list) world.retirable.set(at, (list = seqList()));
     seqAppend(list, grant);
   }
 }
@@ -114,6 +128,12 @@ export function removeGrant(world: World, key: KeyRecord, grant: GrantRecord): v
   if (!grants || grants.byId.get(grant.GrantId) !== grant) return;
   grants.byId.delete(grant.GrantId);
   seqRemoved(grants.order, isLiveKeyGrant(grants));
+  const gid = granteeListId(grant);
+  const written = gid === undefined ? undefined : grants.byGranteeAsWritten.get(gid);
+  if (written) {
+    seqRemoved(written, isLiveKeyGrant(grants));
+    if (written.items.length === written.dead) grants.byGranteeAsWritten.delete(gid!);
+  }
   if (grants.byFingerprint.get(grant.fingerprint) === grant) grants.byFingerprint.delete(grant.fingerprint);
   if (grant.GranteePrincipal !== undefined) {
     const id = granteeId(grant.GranteePrincipal);
@@ -129,10 +149,11 @@ export function removeGrant(world: World, key: KeyRecord, grant: GrantRecord): v
   if (grants.byId.size === 0) key.grants = undefined;
   world.grants.delete(grant.GrantId);
   const rid = retiringId(grant);
-  const list = rid === undefined ? undefined : world.retirable.get(rid);
+  const at = rid === undefined ? undefined : retirableIn(rid, key.Region);
+  const list = at === undefined ? undefined : world.retirable.get(at);
   if (list) {
     seqRemoved(list, isLiveGrant(world));
-    if (list.items.length === list.dead) world.retirable.delete(rid!);
+    if (list.items.length === list.dead) world.retirable.delete(at!);
   }
 }
 

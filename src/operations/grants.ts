@@ -2,7 +2,7 @@
 import { randomBytes, toHex } from '../crypto/random.js';
 import { InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException, ValidationException } from '../errors.js';
 import {
-  GRANT_ID, grantFingerprint, HMAC_GRANT_OPERATIONS, isLiveGrant, removeGrant, retiringPrincipalId, retiringServiceId, storeGrant, toGrantListEntry, type GrantRecord,
+  GRANT_ID, grantFingerprint, HMAC_GRANT_OPERATIONS, isLiveGrant, removeGrant, retirableIn, retiringPrincipalId, retiringServiceId, storeGrant, granteeListId, toGrantListEntry, type GrantRecord,
 } from '../model/grant.js';
 import { accountRootArn } from '../model/identifiers.js';
 import type { KeyRecord } from '../model/key.js';
@@ -236,14 +236,18 @@ export const grantOperations: OperationDef[] = [
       const wanted = (g: GrantRecord) =>
         (input.GranteePrincipal === undefined || g.GranteePrincipal === input.GranteePrincipal) &&
         (input.GranteeServicePrincipal === undefined || g.GranteeServicePrincipal === input.GranteeServicePrincipal);
+      const live = (x: GrantRecord) => grants!.byId.get(x.GrantId) === x;
       let from: (seq: number) => Iterable<GrantRecord>;
       if (!grants) from = () => [];
       else if (input.GrantId !== undefined) {
         const g = grants.byId.get(input.GrantId);
         from = fromList(g && wanted(g) ? [g] : [], (x) => x.seq);
       } else {
+        // a grantee filter reads that grantee's grants only (an index: issue #10.17), the others every grant
+        const gid = granteeListId(input);
+        const list = gid === undefined ? grants.order : grants.byGranteeAsWritten.get(gid);
         from = function* (seq) {
-          for (const g of seqFrom(grants.order, seq, (x) => grants.byId.get(x.GrantId) === x)) if (wanted(g)) yield g;
+          if (list) for (const g of seqFrom(list, seq, live)) if (wanted(g)) yield g;
         };
       }
       const { page, NextMarker, Truncated } = paginate('ListGrants', from, (g) => g.seq, input.Marker, pageSize(input.Limit, 50, 100));
@@ -270,10 +274,10 @@ export const grantOperations: OperationDef[] = [
     // grants of every account's keys in this Region whose retiring principal is the one given (API ListRetirableGrants)
     handler: (ctx, input: ListRetirableGrantsRequest) => {
       const id = input.RetiringPrincipal !== undefined ? retiringPrincipalId(input.RetiringPrincipal) : retiringServiceId(input.RetiringServicePrincipal!);
-      const list = ctx.world.retirable.get(id);
-      const inRegion = `:kms:${ctx.region}:`;
+      // the grants on this Region's keys only, from an index per Region (issue #10.17)
+      const list = ctx.world.retirable.get(retirableIn(id, ctx.region));
       const from = function* (seq: number) {
-        if (list) for (const g of seqFrom(list, seq, isLiveGrant(ctx.world))) if (g.KeyId.includes(inRegion)) yield g;
+        if (list) yield* seqFrom(list, seq, isLiveGrant(ctx.world));
       };
       const { page, NextMarker, Truncated } = paginate('ListRetirableGrants', from, (g) => g.seq, input.Marker, pageSize(input.Limit, 50, 100));
       return { Grants: page.map(toGrantListEntry), ...(NextMarker ? { NextMarker } : {}), Truncated };

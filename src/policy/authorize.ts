@@ -94,9 +94,9 @@ export function decideOnKey(r: AuthRequest, action: string, key: KeyRecord, opti
       // a grant to the caller's account reaches its principals through their IAM policies (kms-authz.md §5.4)
       const toAccount = covering(`root:${caller.account}`);
       if (!toAccount) return false;
-      let iam: boolean | undefined;
-      const iamAllows = () => (iam ??= caller.kind === 'root' || evaluateIdentity(caller, identityPolicies, action, keyArn, identityContext).allowed);
-      for (const g of toAccount) if (grantCovers(g, operation, options.grantMustCover) && iamAllows()) return true;
+      // the IAM question first, once: without it no grant to the account helps, however many there are (#10.17)
+      if (caller.kind !== 'root' && !evaluateIdentity(caller, identityPolicies, action, keyArn, identityContext).allowed) return false;
+      for (const g of toAccount) if (grantCovers(g, operation, options.grantMustCover)) return true;
       return false;
     };
   }

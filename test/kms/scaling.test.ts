@@ -43,6 +43,37 @@ describe('no call costs more on a full world (issue #10.17)', () => {
     expectWithin2x('GenerateMac by a grantee', await costs(2000, 6, await world(1), await world(50_000)));
   }, 60_000);
 
+  it('with 50,000 grants: GenerateMac by a user whose account holds the grants but whose IAM does not allow; ListGrants filtered by grantee; ListRetirableGrants from another Region', async () => {
+    const OTHER = '444455556666';
+    const world = async (grants: number) => {
+      const kms = newKms();
+      const Policy = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' },
+        ],
+      });
+      const KeyId = (await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Policy })).KeyMetadata!.Arn!;
+      for (let i = 0; i < grants - 1; i++) {
+        await kms.createGrant({ KeyId, GranteePrincipal: `arn:aws:iam::${OTHER}:root`, RetiringPrincipal: 'arn:aws:iam::111122223333:user/R', Operations: ['GenerateMac'] });
+      }
+      await kms.createGrant({ KeyId, GranteePrincipal: ALICE, Operations: ['GenerateMac'] });
+      const bob = kms.as(`arn:aws:iam::${OTHER}:user/Bob`); // no identity policy: no grant to his account helps him
+      const west = kms.inRegion('us-west-2');
+      return {
+        refused: () => bob.generateMac({ KeyId, ...mac }).then(() => Promise.reject(new Error('allowed')), (e: Error) => expect(e.name).toBe('AccessDeniedException')),
+        filtered: () => kms.listGrants({ KeyId, GranteePrincipal: ALICE }).then((r) => expect(r.Grants).toHaveLength(1)),
+        retirable: () => west.listRetirableGrants({ RetiringPrincipal: 'arn:aws:iam::111122223333:user/R', Limit: 1 }).then((r) => expect(r.Grants).toEqual([])),
+      };
+    };
+    const small = await world(1);
+    const big = await world(50_000);
+    expectWithin2x('GenerateMac refused', await costs(500, 6, small.refused, big.refused));
+    expectWithin2x('ListGrants by grantee', await costs(500, 6, small.filtered, big.filtered));
+    expectWithin2x('ListRetirableGrants in another Region', await costs(500, 6, small.retirable, big.retirable));
+  }, 120_000);
+
   it('CreateGrant with a Name that 15,000 grants share (an identical retry, and a new grant)', async () => {
     const world = async (shared: number) => {
       const kms = newKms();

@@ -75,6 +75,10 @@ export async function signJwt(kms: Pick<MacKms, 'generateMac' | 'describeKey'>, 
     if (Object.hasOwn(header, member)) throw new TypeError(`signJwt: the "${member}" header member is set by signJwt (alg from the key spec, kid = the key ARN; no crit or b64 extensions)`);
   }
   if (header.typ !== undefined && typeof header.typ !== 'string') throw new TypeError('signJwt: header.typ must be a string');
+  // JSON.stringify would call it and sign what it returns instead: claims without iat or exp, a header without alg or kid
+  for (const [what, value] of [['payload', payload], ['header', header]] as const) {
+    if ('toJSON' in value) throw new TypeError(`signJwt: the ${what} must not have a toJSON member (it would replace what is signed)`);
+  }
   if (typeof clock !== 'function') throw new TypeError('signJwt: clock must be a function returning a Date');
   const now = clock();
   if (!isValidDate(now)) throw new TypeError('signJwt: clock() must return a valid Date');

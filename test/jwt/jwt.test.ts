@@ -144,6 +144,9 @@ describe('signJwt', () => {
       [{ KeyId: IDS.k256, expiresIn: 'soon' }, 'Invalid expiresIn'],
       [{ KeyId: IDS.k256, payload: { n: 1n } }, 'payload is not JSON-serializable'],
       [{ KeyId: IDS.k256, header: { typ: 1 } }, 'header.typ must be a string'],
+      // JSON.stringify would sign what toJSON returns: here claims without iat and exp, a header without alg and kid
+      [{ KeyId: IDS.k256, payload: { sub: 'u', toJSON: () => ({ sub: 'admin' }) }, expiresIn: 300 }, 'the payload must not have a toJSON member'],
+      [{ KeyId: IDS.k256, header: { toJSON: () => ({ alg: 'none' }) } }, 'the header must not have a toJSON member'],
       [{ KeyId: IDS.k256, MacAlgorithm: 'SHA_256' }, 'MacAlgorithm must be'],
       [{ KeyId: IDS.k256, GrantTokens: 'token' }, 'GrantTokens must be a list of strings'],
       [{ KeyId: IDS.k256, clock: () => new Date(NaN) }, 'clock() must return a valid Date'],

@@ -43,6 +43,7 @@ function matchesAt(seg: Segment, value: string, at: number): boolean {
  */
 function shiftAndFinder(text: string): (value: string, from: number, to: number) => number {
   const m = text.length;
+  if (m <= 31) return shiftAndFinder31(text);
   const words = Math.ceil(m / 32);
   const any = new Uint32Array(words);
   const masks = new Map<number, Uint32Array>();
@@ -72,6 +73,33 @@ function shiftAndFinder(text: string): (value: string, from: number, to: number)
         state[w] = next;
       }
       if (state[lastWord]! & lastBit) return j - m + 1;
+    }
+    return -1;
+  };
+}
+
+/**
+ * `shiftAndFinder` for a segment of at most 31 characters (nearly all): the state in one integer and the masks of
+ * ASCII characters in a table, so that each character of the value costs a few integer operations.
+ */
+function shiftAndFinder31(text: string): (value: string, from: number, to: number) => number {
+  const m = text.length;
+  let any = 0;
+  const ascii = new Int32Array(128);
+  const other = new Map<number, number>();
+  for (let i = 0; i < m; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 63) any |= 1 << i;
+    else if (c < 128) ascii[c]! |= 1 << i;
+    else other.set(c, (other.get(c) ?? 0) | (1 << i));
+  }
+  const last = 1 << (m - 1);
+  return (value, from, to) => {
+    let state = 0;
+    for (let j = from; j < to; j++) {
+      const c = value.charCodeAt(j);
+      state = ((state << 1) | 1) & ((c < 128 ? ascii[c]! : (other.get(c) ?? 0)) | any);
+      if (state & last) return j - m + 1;
     }
     return -1;
   };

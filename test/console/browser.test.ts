@@ -1,8 +1,9 @@
 // Issue #14, in a real browser: headless Chromium (Debian's, driven by playwright-core) against a started server
 // whose keys, aliases and grants were made through the AWS SDK. The key table and its filter and sort, the detail
 // view, a GenerateMac made afterwards appearing live within a second, the live filters, a burst of 10,000 calls that
-// does not freeze the page, keyboard use, labels and table semantics, and Basic authentication with a principal that
-// may list little. A screenshot of each view goes to test-output/console/.
+// does not freeze the page, keyboard use, labels and table semantics, Basic authentication with a principal that may
+// list little, and a live view the server refuses (it serves as many streams as it will) saying so and trying again.
+// A screenshot of each view goes to test-output/console/.
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DisableKeyCommand, GenerateMacCommand, KMSClient, TagResourceCommand, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node/index.js';
 import { chromiumSupport, useChromium } from '../helpers/browser.js';
+import { openStream } from './helpers.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/console/', import.meta.url));
 const ACCOUNT = '111122223333';
@@ -256,6 +258,27 @@ describe('the console in headless Chromium', () => {
       await context.close();
     } finally {
       await guarded.close();
+    }
+  });
+
+  it('a live view refused for the number of streams says so, and connects once one is free (the server\'s Retry-After)', async () => {
+    // a cap of 12 connections serves 3 streams (a quarter); Chromium's own 6 connections per host leave them alone
+    const crowded = await startServer({ port: 0, kms: server.kms, maxConnections: 12 });
+    const held = await Promise.all([1, 2, 3].map(() => openStream(`${crowded.url}/console/events`)));
+    const context = await browser.newContext();
+    try {
+      expect(held.map((h) => h.status)).toEqual([200, 200, 200]);
+      const refused = await context.newPage();
+      await refused.clock.install(); // the page's 10 s wait, run at once
+      await refused.goto(`${crowded.url}/console#/live`);
+      await expect.poll(() => refused.locator('#live-status').innerText()).toMatch(/^Not connected: the server refused the live stream \(it serves only a few at once: close another console page\); trying again every 10 s/);
+      held[0]!.close();
+      await refused.clock.runFor(10_000);
+      await expect.poll(() => refused.locator('#live-status').innerText()).toMatch(/^Connected · /);
+    } finally {
+      for (const h of held) h.close();
+      await context.close();
+      await crowded.close();
     }
   });
 });

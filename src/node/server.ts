@@ -52,9 +52,10 @@ export interface StartServerOptions {
   /**
    * Open connections at most (default: the process's open-file limit less 64, at most 4,096; 1,024 where the limit
    * cannot be read). A new connection beyond it closes the oldest connection that has no request in flight, so idle
-   * or slow-to-start sockets cannot lock real clients out; when every connection has one, it closes the connection
-   * that has waited longest for the rest of its request body, if that is over a second (a trickling body); else the
-   * new one is refused.
+   * or slow-to-start sockets cannot lock real clients out; when every connection has one, it closes the oldest
+   * console live stream (the page reconnects), else the connection that has waited longest for the rest of its
+   * request body, if that is over a second (a trickling body); else the new one is refused. Live streams are a
+   * quarter of the cap at most (at least one, 16 at most): one more is answered 503 with `Retry-After: 10`.
    */
   maxConnections?: number;
   /**
@@ -130,6 +131,8 @@ interface Connection {
   bodySince: number;
   /** A first request has begun (the idle timer of a fresh connection is then off). */
   started: boolean;
+  /** It carries a console live stream (closed for a new client at the cap before any KMS request in flight). */
+  stream: boolean;
   address: string | undefined;
   /** The call origins of this connection by user agent (one object per client, not per request). */
   origins: Map<string, { sourceIPAddress: string; userAgent?: string }> | undefined;
@@ -189,13 +192,28 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   const onError = options.onError;
-  const webConsole = options.console === false ? undefined : createConsole(kms, { ...(options.credentials ? { credentials: options.credentials } : {}), ...(onError ? { onError } : {}) });
 
   const timeouts = serverTimeouts(options.timeouts);
   const limit = openFileLimit();
   const maxConnections = options.maxConnections ?? (limit ? Math.max(16, Math.min(4096, limit - 64)) : 1024);
   /** Open connections, oldest first: whether each has a request in flight, and what a call learns of the client. */
   const open = new Map<Socket, Connection>();
+
+  // The console's live streams last as long as their page: a quarter of the connections at most (and MAX_STREAMS),
+  // and at the cap the first closed for a new client after idle connections (issue #10.15's class: four streams
+  // under a cap of four reset every KMS client, for good).
+  const webConsole =
+    options.console === false
+      ? undefined
+      : createConsole(kms, {
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+          ...(onError ? { onError } : {}),
+          maxStreams: Math.max(1, Math.floor(maxConnections / 4)),
+          onStream: (res) => {
+            const conn = open.get(res.socket!);
+            if (conn) conn.stream = true;
+          },
+        });
 
   const host = options.host ?? '127.0.0.1';
   const loopbackOnly = isLoopbackAddress(host);
@@ -215,7 +233,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     { headersTimeout: timeouts.headers, requestTimeout: timeouts.request, keepAliveTimeout: timeouts.idle, connectionsCheckingInterval: Math.min(1_000, timeouts.headers) },
     (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket;
-      const conn = open.get(socket) ?? { busy: false, bodySince: 0, started: false, address: undefined, origins: undefined };
+      const conn = open.get(socket) ?? { busy: false, bodySince: 0, started: false, stream: false, address: undefined, origins: undefined };
       conn.busy = true;
       if (!conn.started) {
         conn.started = true;
@@ -329,20 +347,23 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
 
   /**
-   * The connection to close for a new one at the cap: the oldest with no request in flight; else the one that has
-   * waited longest, over SLOW_BODY_MS, for the rest of its request body; else none.
+   * The connection to close for a new one at the cap: the oldest with no request in flight; else the oldest console
+   * live stream (its page reconnects by itself); else the one that has waited longest, over SLOW_BODY_MS, for the rest
+   * of its request body; else none.
    */
   function evictable(): Socket | undefined {
+    let stream: Socket | undefined;
     let slowest: Socket | undefined;
     let since = performance.now() - SLOW_BODY_MS;
     for (const [s, c] of open) {
       if (!c.busy) return s;
-      if (c.bodySince !== 0 && c.bodySince < since) {
+      if (c.stream) stream ??= s;
+      else if (c.bodySince !== 0 && c.bodySince < since) {
         slowest = s;
         since = c.bodySince;
       }
     }
-    return slowest;
+    return stream ?? slowest;
   }
 
   server.on('connection', (socket: Socket) => {
@@ -355,7 +376,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       open.delete(victim);
       victim.destroy();
     }
-    open.set(socket, { busy: false, bodySince: 0, started: false, address: undefined, origins: undefined });
+    open.set(socket, { busy: false, bodySince: 0, started: false, stream: false, address: undefined, origins: undefined });
     socket.once('close', () => open.delete(socket));
     // Node's headersTimeout starts with the first byte: a connection that sends nothing would stay open forever
     socket.setTimeout(timeouts.headers, () => socket.destroy());

@@ -1,8 +1,9 @@
 // Issue #14, in a real browser: headless Chromium (Debian's, driven by playwright-core) against a started server
 // whose keys, aliases and grants were made through the AWS SDK. The key table and its filter and sort, the detail
 // view, a GenerateMac made afterwards appearing live within a second, the live filters, a burst of 10,000 calls that
-// does not freeze the page, keyboard use, labels and table semantics, and Basic authentication with a principal that
-// may list little. A screenshot of each view goes to test-output/console/.
+// does not freeze the page, keyboard use, labels and table semantics, Basic authentication with a principal that may
+// list little, a live view the server refuses (it serves as many streams as it will) saying so and trying again, and
+// the key list of 100,000 keys (issue #14.3). A screenshot of each view goes to test-output/console/.
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DisableKeyCommand, GenerateMacCommand, KMSClient, TagResourceCommand, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node/index.js';
 import { chromiumSupport, useChromium } from '../helpers/browser.js';
+import { openStream } from './helpers.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/console/', import.meta.url));
 const ACCOUNT = '111122223333';
@@ -258,4 +260,97 @@ describe('the console in headless Chromium', () => {
       await guarded.close();
     }
   });
+
+  it('a live view refused for the number of streams says so, and connects once one is free (the server\'s Retry-After)', async () => {
+    // a cap of 12 connections serves 3 streams (a quarter); Chromium's own 6 connections per host leave them alone
+    const crowded = await startServer({ port: 0, kms: server.kms, maxConnections: 12 });
+    const held = await Promise.all([1, 2, 3].map(() => openStream(`${crowded.url}/console/events`)));
+    const context = await browser.newContext();
+    try {
+      expect(held.map((h) => h.status)).toEqual([200, 200, 200]);
+      const refused = await context.newPage();
+      await refused.clock.install(); // the page's 10 s wait, run at once
+      await refused.goto(`${crowded.url}/console#/live`);
+      await expect.poll(() => refused.locator('#live-status').innerText()).toMatch(/^Not connected: the server refused the live stream \(it serves only a few at once: close another console page\); trying again every 10 s/);
+      held[0]!.close();
+      await refused.clock.runFor(10_000);
+      await expect.poll(() => refused.locator('#live-status').innerText()).toMatch(/^Connected · /);
+    } finally {
+      for (const h of held) h.close();
+      await context.close();
+      await crowded.close();
+    }
+  });
+
+  it('100,000 keys: the first page of 50 and the total within seconds; a sort and a filter answer quickly; a page turn fetches one page, nothing else', async () => {
+    const N = 100_000;
+    const big = await startServer({ port: 0 });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      // seeded as test/console/scale.test.ts does: through the emulator, no HTTP (100,000 calls would take minutes)
+      const seedStart = performance.now();
+      for (let i = 0; i < N; i++) {
+        await big.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: `key ${i}`, ...(i % 10 === 0 ? { Tags: [{ TagKey: 'team', TagValue: `t${i % 7}` }] } : {}) });
+      }
+      const seeded = performance.now() - seedStart;
+      const view = await context.newPage();
+      const summary = (want: string) => view.waitForFunction((w) => document.getElementById('keys-summary')?.textContent === w, want, { polling: 'raf', timeout: 15_000 });
+      const ids = () => view.locator('#keys-body th[scope="row"]').allInnerTexts();
+
+      let t = performance.now();
+      await view.goto(`${big.url}/console`);
+      await summary('Showing keys 1–50 of 100,000.');
+      const first = performance.now() - t;
+      expect(await view.locator('#keys-body tr').count()).toBe(50);
+      expect(await view.locator('#keys-body tr').first().locator('td').nth(4).innerText()).toBe('key 0');
+      expect(await view.locator('#page-info').innerText()).toBe('Page 1 of 2,000');
+
+      // sort the 100,000 by key id (on the server)
+      t = performance.now();
+      await view.locator('button[data-sort="keyId"]').click();
+      await view.waitForFunction(() => document.querySelector('#keys-table th[aria-sort]')?.textContent?.includes('Key id'), undefined, { polling: 'raf', timeout: 15_000 });
+      const sorted = performance.now() - t;
+      const sortedIds = await ids();
+      expect(sortedIds).toHaveLength(50);
+      expect(sortedIds).toEqual([...sortedIds].sort());
+
+      // filter them: every 10th key is tagged team=t(i % 7)
+      const matching = Array.from({ length: N / 10 }, (_, j) => j * 10).filter((i) => i % 7 === 3).length;
+      t = performance.now();
+      await view.locator('#keys-filter').fill('tag:team=t3');
+      await view.locator('#keys-filter').press('Enter');
+      await summary(`Showing keys 1–50 of ${matching.toLocaleString('en-US')} matching “tag:team=t3” (of 100,000).`);
+      const filtered = performance.now() - t;
+      const firstFiltered = await ids();
+      expect(firstFiltered).toEqual([...firstFiltered].sort());
+
+      // turn the page: one request for 50 rows; no reload of the document, its script or the whole list
+      await view.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+      const requests: string[] = [];
+      view.on('request', (r) => requests.push(r.url().slice(big.url.length)));
+      const answered = view.waitForResponse((r) => r.url().includes('/console/api/keys?'));
+      t = performance.now();
+      await view.locator('#page-next').click();
+      await summary(`Showing keys 51–100 of ${matching.toLocaleString('en-US')} matching “tag:team=t3” (of 100,000).`);
+      const turned = performance.now() - t;
+      const secondFiltered = await ids();
+      expect(secondFiltered).toHaveLength(50);
+      expect(secondFiltered[0]! > firstFiltered.at(-1)!).toBe(true); // the next 50 of the same order
+      expect(requests).toEqual([expect.stringMatching(/^\/console\/api\/keys\?offset=50&limit=50&sort=keyId&order=asc&q=tag%3Ateam%3Dt3$/)]);
+      expect((await (await answered).body()).length).toBeLessThan(40_000);
+      expect(await view.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      await view.screenshot({ path: `${OUT}keys-100000.png` });
+
+      // the measures are in the messages (a clean run prints nothing but its summary)
+      const measured = `100,000 keys in the browser (seeded in ${seeded.toFixed(0)} ms): first page ${first.toFixed(0)} ms, sort by key id ${sorted.toFixed(0)} ms, filter ${filtered.toFixed(0)} ms, page turn ${turned.toFixed(0)} ms`;
+      // bounds a shared 2-core machine keeps: the first page builds the list of 100,000 keys; a page turn is a slice
+      expect(first, measured).toBeLessThan(5_000);
+      expect(sorted, measured).toBeLessThan(3_000);
+      expect(filtered, measured).toBeLessThan(3_000);
+      expect(turned, measured).toBeLessThan(1_000);
+    } finally {
+      await context.close();
+      await big.close();
+    }
+  }, 60_000);
 });

@@ -39,7 +39,7 @@ describe('hmac-kms serve and the console', () => {
     expect(page.text).toContain('<title>hmac-kms console</title>');
     const js = (await get(`${url}/console/app.js`)).text; // the built script, as users get it
     expect(() => new Function(js)).not.toThrow();
-    expect(js).toContain('function consoleApp()');
+    expect(js).toContain('function consoleApp(');
   });
 
   it('--no-console, HMAC_KMS_NO_CONSOLE=1: no console (GET /console is the KMS endpoint\'s 405); HMAC_KMS_NO_CONSOLE=0 keeps it', async () => {

@@ -2,7 +2,8 @@
 // call cut down to the fields the page shows, batched so that a burst of 10,000 calls is a handful of messages that
 // still count every call, scoped with credentials to the principal's own calls and the calls on keys its key table
 // lists (issue #14.2: it "shows only what that principal may list"), and ended when the server closes.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/node/index.js';
@@ -202,5 +203,74 @@ describe('GET /console/events', () => {
     server = undefined;
     await stream.ended;
     expect(performance.now() - t).toBeLessThan(1000);
+  });
+});
+
+/** ListKeys over its own connection (as a new client would); rejects on a reset or after `ms`. */
+function listKeysCall(url: string, ms = 3_000): Promise<{ status: number; ms: number }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, timeout: ms, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, ms: performance.now() - t }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${ms} ms`)));
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
+
+describe('#10.15\'s class: live streams cannot take the connections KMS clients need', () => {
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.destroy();
+  });
+  const hello = (events: Parameters<typeof callsOf>[0]) => events.some((e) => e.event === 'hello');
+
+  it('streams are capped at a quarter of the connection cap: more get 503 with Retry-After and their connection closed; KMS calls are served', async () => {
+    // without the stream cap, four streams held the four connections for good and every KMS client was reset
+    server = await startServer({ port: 0, maxConnections: 4 });
+    const allowed = await openStream(`${server.url}/console/events`);
+    expect(allowed.status).toBe(200);
+    await allowed.until(hello);
+    const extra = await Promise.all([1, 2, 3].map(() => openStream(`${server!.url}/console/events`)));
+    for (const refused of extra) {
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('10');
+      expect(refused.headers.connection).toBe('close');
+      await refused.ended; // the server closes it: the connection is free again
+      expect(refused.raw()).toContain('at most 1 live stream');
+    }
+    const answers = await Promise.all([1, 2, 3].map(() => listKeysCall(server!.url)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1_000);
+    await allowed.until((events) => endpointCalls(events).filter((c) => c.operation === 'ListKeys').length === 3); // still live
+    allowed.close();
+  });
+
+  it('at most 16 streams, however high the connection cap', async () => {
+    server = await startServer({ port: 0, maxConnections: 1_000 });
+    const streams = await Promise.all(Array.from({ length: 17 }, () => openStream(`${server!.url}/console/events`)));
+    expect(streams.map((s) => s.status).sort()).toEqual([...Array<number>(16).fill(200), 503]);
+    for (const s of streams) s.close();
+  });
+
+  it('at the connection cap with every other connection busy, a new KMS client closes a stream rather than being refused', async () => {
+    server = await startServer({ port: 0, maxConnections: 4 });
+    const stream = await openStream(`${server.url}/console/events`);
+    await stream.until(hello);
+    // three KMS requests whose bodies have just begun arriving: busy, and not yet slow enough to be closed
+    for (let i = 0; i < 3; i++) {
+      const s = connect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      sockets.push(s);
+      await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+      s.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: 100\r\n\r\n{');
+    }
+    await sleep(50);
+    const answer = await listKeysCall(server.url);
+    expect(answer.status).toBe(200);
+    await stream.ended; // the page's EventSource reconnects by itself
+    expect(sockets.map((s) => s.destroyed)).toEqual([false, false, false]);
   });
 });

@@ -7,7 +7,7 @@
  * detail; `#/live` the calls, streamed from /console/events (batched by the server; this page keeps the newest 2,000
  * and draws the newest 200 that match the filters, at most once per animation frame).
  */
-export function consoleApp(): void {
+export function consoleApp(retryAfterSeconds: number): void {
   type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -302,6 +302,8 @@ export function consoleApp(): void {
   let dropped = 0;
   let paused = false;
   let connected = false;
+  /** The server refused the stream (a 503: as many live views are open as it serves); tried again after a while. */
+  let refused = false;
   const operations = new Set<string>();
   const errors = new Set<string>();
 
@@ -370,7 +372,11 @@ export function consoleApp(): void {
 
   function renderStatus(): void {
     $('live-status').textContent =
-      (connected ? 'Connected' : 'Reconnecting…') +
+      (connected
+        ? 'Connected'
+        : refused
+          ? 'Not connected: the server refused the live stream (it serves only a few at once: close another console page); trying again every ' + retryAfterSeconds + ' s'
+          : 'Reconnecting…') +
       ' · ' + fmtNumber(received) + ' calls received' +
       (dropped ? ' · ' + fmtNumber(dropped) + ' left out of the list in bursts (all counted in the chart)' : '') +
       (paused ? ' · paused' : '');
@@ -427,16 +433,27 @@ export function consoleApp(): void {
     }, 2000);
   }
 
-  const events = new EventSource('/console/events');
-  events.addEventListener('hello', () => {
-    connected = true;
-    renderStatus();
-  });
-  events.addEventListener('error', () => {
-    connected = false;
-    renderStatus();
-  });
-  events.addEventListener('calls', (e) => {
+  function listen(): void {
+    const events = new EventSource('/console/events');
+    events.addEventListener('hello', () => {
+      connected = true;
+      refused = false;
+      renderStatus();
+    });
+    events.addEventListener('error', () => {
+      connected = false;
+      // after a lost connection EventSource reconnects by itself; an answer other than 200 (the server's 503 when it
+      // serves as many streams as it will) closes it for good: try again after the server's Retry-After
+      if (events.readyState === EventSource.CLOSED) {
+        refused = true;
+        window.setTimeout(listen, retryAfterSeconds * 1000);
+      }
+      renderStatus();
+    });
+    events.addEventListener('calls', onCalls);
+  }
+
+  function onCalls(e: Event): void {
     const message = JSON.parse((e as MessageEvent).data) as Json;
     for (const [s, ok, err] of message.counts as [number, number, number][]) {
       const c = counts.get(s);
@@ -462,7 +479,8 @@ export function consoleApp(): void {
     }
     if (message.changed) worldChanged();
     scheduleLive();
-  });
+  }
+  listen();
 
   for (const id of ['f-operation', 'f-outcome', 'f-console']) $(id).addEventListener('change', scheduleLive);
   for (const id of ['f-key', 'f-caller']) $(id).addEventListener('input', scheduleLive);

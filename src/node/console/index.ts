@@ -18,14 +18,24 @@ import { addAuditListener, KmsServiceException, type Credentials, type HmacKms, 
 import { authenticate, createAccess, OPEN_VIEWER, type Viewer } from './access.js';
 import { keyDetail } from './key-detail.js';
 import { SORT_COLUMNS, type SortColumn } from './key-table.js';
-import { createLiveCalls } from './live-calls.js';
+import { createLiveCalls, MAX_STREAMS, STREAM_RETRY_AFTER } from './live-calls.js';
 import { APP_CSS, APP_JS, pageHtml } from './page.js';
+
+export { MAX_STREAMS, STREAM_RETRY_AFTER };
 
 export interface ConsoleOptions {
   /** The server's access keys: the console then requires HTTP Basic authentication with one of them. */
   credentials?: Credentials;
   /** Told of unexpected errors (answered 500). */
   onError?: (error: unknown) => void;
+  /**
+   * Live streams (GET /console/events) open at once at most (default and upper bound MAX_STREAMS); one more is
+   * answered 503 with Retry-After, so that streams, which last as long as their page, cannot hold the connections KMS
+   * clients need (issue #10.15's class). startServer gives a quarter of its connection cap.
+   */
+  maxStreams?: number;
+  /** Told of each stream as it begins (startServer lets a new client close one at its connection cap). */
+  onStream?: (res: ServerResponse) => void;
   /** Live view batching (tests): milliseconds between messages, calls per message. */
   flushMs?: number;
   maxPerFlush?: number;
@@ -89,6 +99,8 @@ function intParam(value: string | null, fallback: number, min: number, max: numb
 
 export function createConsole(kms: HmacKms, options: ConsoleOptions = {}): WebConsole {
   const credentials = options.credentials;
+  const maxStreams = Math.min(MAX_STREAMS, options.maxStreams ?? MAX_STREAMS);
+  const streamsFull = `The hmac-kms console serves at most ${maxStreams} live stream${maxStreams === 1 ? '' : 's'} at once (a quarter of the server's connection cap, ${MAX_STREAMS} at most), so that KMS clients always find a connection: close another console page, or try again in ${STREAM_RETRY_AFTER} s.\n`;
   const onError = options.onError ?? ((e: unknown) => console.error('hmac-kms: console error', e));
   const live = createLiveCalls({
     subscribe: (listener) => addAuditListener(kms, listener),
@@ -178,7 +190,13 @@ export function createConsole(kms: HmacKms, options: ConsoleOptions = {}): WebCo
       }
       case '/console/events':
         if (req.method === 'HEAD') send(res, 200, 'text/event-stream; charset=utf-8', '');
-        else live.connect(res, viewer);
+        else if (live.clients >= maxStreams) {
+          // the connection is closed with the answer: it is free for a KMS client at once
+          send(res, 503, 'text/plain; charset=utf-8', streamsFull, { 'retry-after': String(STREAM_RETRY_AFTER), connection: 'close' });
+        } else {
+          live.connect(res, viewer);
+          options.onStream?.(res);
+        }
         return;
       default:
         send(res, 404, 'text/plain; charset=utf-8', 'Not found. The console is at /console.\n');

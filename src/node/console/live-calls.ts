@@ -18,6 +18,12 @@ import type { ServerResponse } from 'node:http';
 import type { AuditEvent } from 'hmac-kms';
 import type { Viewer } from './access.js';
 
+/** Streams open at once at most, whatever the server's connection cap (a console page holds one). */
+export const MAX_STREAMS = 16;
+
+/** Seconds a stream refused for their number is told to wait (Retry-After); the page tries again after as long. */
+export const STREAM_RETRY_AFTER = 10;
+
 /** One call as the live view shows it. */
 export interface LiveCall {
   /** eventTime: ISO 8601 to the second, as CloudTrail's. */

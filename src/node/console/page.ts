@@ -5,10 +5,11 @@
  */
 import { VERSION } from '../version.js';
 import { consoleApp } from './client.js';
+import { STREAM_RETRY_AFTER } from './live-calls.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export const APP_JS = `'use strict';\n(${consoleApp.toString()})();\n`;
+export const APP_JS = `'use strict';\n(${consoleApp.toString()})(${STREAM_RETRY_AFTER});\n`;
 
 /** The document; `principal` is who signed in (undefined: the console is open). */
 export function pageHtml(principal: string | undefined): string {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findRuntimeMatrix, use } from '../helpers/tools.js';
+import type { StorageView } from './observed-worker.js';
 import { withTmpdir } from './own-tmpdir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,10 +21,10 @@ const WRAPPING_KEY = '5a'.repeat(32);
 const CREDENTIALS = { AKIDCF: { secretAccessKey: 'cf-secret', principal: 'arn:aws:iam::111122223333:root' } };
 const MATRIX = findRuntimeMatrix();
 
-/** The Worker of README "Deploy on Cloudflare", bundled from the built package as wrangler would. */
-async function bundle(contents: string): Promise<string> {
+/** A Worker bundled from the built package as wrangler would: its source text, or a file (TypeScript). */
+async function bundle(worker: { contents: string } | { file: string }): Promise<string> {
   const out = await build({
-    stdin: { contents, resolveDir: ROOT, loader: 'js' },
+    ...('file' in worker ? { entryPoints: [worker.file] } : { stdin: { contents: worker.contents, resolveDir: ROOT, loader: 'js' as const } }),
     bundle: true,
     write: false,
     format: 'esm',
@@ -40,18 +41,21 @@ async function bundle(contents: string): Promise<string> {
 let base: string;
 /** miniflare's own temporary directories (./own-tmpdir.ts), inside `base` */
 let scratch: string;
+/** The Worker of README "Deploy on Cloudflare" */
 let script: string;
+/** The same Worker with its Durable Object watched (./observed-worker.ts): what it stores, what it draws */
+let observedScript: string;
 
 /** An empty directory for one world's Durable Object storage: every test starts from an empty world of its own. */
 function freshWorld(): string {
   return mkdtempSync(join(base, 'world-'));
 }
 
-async function worker(persist: string, { wrappingKey = WRAPPING_KEY, env = {} }: { wrappingKey?: string; env?: Record<string, string> } = {}) {
+async function worker(persist: string, { wrappingKey = WRAPPING_KEY, env = {}, observed = false }: { wrappingKey?: string; env?: Record<string, string>; observed?: boolean } = {}) {
   const { Miniflare } = await import('miniflare');
   const mf = withTmpdir(scratch, () => new Miniflare({
     modules: true,
-    script,
+    script: observed ? observedScript : script,
     compatibilityDate: '2026-04-01',
     port: 0,
     cf: false, // no download of cf.json: tests make no request outside 127.0.0.1
@@ -62,6 +66,13 @@ async function worker(persist: string, { wrappingKey = WRAPPING_KEY, env = {} }:
   const url = (await mf.ready).href.replace(/\/$/, '');
   const client = new KMSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'AKIDCF', secretAccessKey: 'cf-secret' }, maxAttempts: 1 });
   return { mf, url, client, close: async () => (client.destroy(), await mf.dispose()) };
+}
+
+/** What the observed Worker's object stores now, and the statements it made since the last look. */
+async function look(w: { url: string }): Promise<StorageView> {
+  const res = await fetch(`${w.url}/__test/storage`);
+  if (!res.ok) throw new Error(`GET /__test/storage: ${res.status} ${await res.text()}`);
+  return (await res.json()) as StorageView;
 }
 
 const message = new TextEncoder().encode('edge');
@@ -98,7 +109,8 @@ describe('hmac-kms/cloudflare in workerd', () => {
   beforeAll(async () => {
     base = mkdtempSync(join(tmpdir(), 'hmac-kms-cloudflare-'));
     scratch = mkdtempSync(join(base, 'miniflare-'));
-    script = await bundle("import { HmacKmsObject, createWorker } from 'hmac-kms/cloudflare';\nexport { HmacKmsObject };\nexport default createWorker({ binding: 'KMS' });\n");
+    script = await bundle({ contents: "import { HmacKmsObject, createWorker } from 'hmac-kms/cloudflare';\nexport { HmacKmsObject };\nexport default createWorker({ binding: 'KMS' });\n" });
+    observedScript = await bundle({ file: fileURLToPath(new URL('observed-worker.ts', import.meta.url)) });
   });
   afterAll(() => {
     if (base) rmSync(base, { recursive: true, force: true });
@@ -216,39 +228,70 @@ describe('hmac-kms/cloudflare in workerd', () => {
     }
   }, 60_000);
 
-  it('compacts into a fresh snapshot every HMAC_KMS_COMPACT_AFTER changes, losing none', async () => {
+  it('compacts into a fresh snapshot every HMAC_KMS_COMPACT_AFTER changes, losing none: the stored rows after each call, and after a restart', async () => {
     const persist = freshWorld();
-    const w = await worker(persist, { env: { HMAC_KMS_COMPACT_AFTER: '3' } });
+    const w = await worker(persist, { observed: true, env: { HMAC_KMS_COMPACT_AFTER: '3' } });
+    const rows = async () => {
+      const { snapshot, changes } = await look(w);
+      return { snapshot: snapshot.lsn, changes: changes.map((c) => c.lsn) };
+    };
+    const seen: Awaited<ReturnType<typeof rows>>[] = [];
     let keyId: string;
     try {
+      expect(await rows()).toEqual({ snapshot: 0, changes: [] }); // the empty world, stored when first loaded
       keyId = (await w.client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }))).KeyMetadata!.KeyId!;
-      for (let i = 0; i < 11; i++) await w.client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: `t${i}`, TagValue: `${i}` }] }));
+      seen.push(await rows());
+      for (let i = 0; i < 10; i++) {
+        await w.client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: `t${i}`, TagValue: `${i}` }] }));
+        seen.push(await rows());
+      }
     } finally {
       await w.close();
     }
-    const again = await worker(persist);
+    // one change per call; after change n the snapshot includes every change up to the last multiple of 3 and the
+    // changes table holds the ones after it: rewritten at changes 3, 6 and 9, emptied each time
+    expect(seen).toEqual(
+      Array.from({ length: 11 }, (_, i) => {
+        const n = i + 1;
+        const snapshot = n - (n % 3);
+        return { snapshot, changes: Array.from({ length: n % 3 }, (_, j) => snapshot + 1 + j) };
+      }),
+    );
+    const again = await worker(persist, { observed: true });
     try {
+      // snapshot 9 and changes 10 and 11 (the tags t8 and t9) loaded; nothing rewritten by loading or reading
       const { Tags } = await again.client.send(new ListResourceTagsCommand({ KeyId: keyId }));
-      expect(Tags!.filter((t) => /^t\d+$/.test(t.TagKey!)).map((t) => t.TagValue)).toEqual(Array.from({ length: 11 }, (_, i) => `${i}`));
+      expect(Tags).toEqual(Array.from({ length: 10 }, (_, i) => ({ TagKey: `t${i}`, TagValue: `${i}` })));
+      const { snapshot, changes } = await look(again);
+      expect({ snapshot: snapshot.lsn, changes: changes.map((c) => c.lsn) }).toEqual({ snapshot: 9, changes: [10, 11] });
     } finally {
       await again.close();
     }
   }, 60_000);
 
-  it('a snapshot of several rows with characters of several bytes (emoji across a row boundary) comes back whole', async () => {
-    // 70 descriptions of 8,192 emoji: ~2.3 MB of UTF-8 (three rows of at most 1 MB), 1.15 M UTF-16 units
+  it('a snapshot of several rows with characters of several bytes (an emoji across the row boundary) is stored by compaction and read back whole', async () => {
+    // 70 descriptions of 4,095 emoji (8,190 UTF-16 units, 16,380 bytes of UTF-8): a snapshot of ~1.17 MB, two rows of
+    // at most 1 MB; compacting every 35 changes, the 70th CreateKey stores it and empties the changes table
     const description = (i: number) => `${i}:${'😀🔑'.repeat(4095)}`.slice(0, 8190);
     const ids: string[] = [];
     const persist = freshWorld();
-    const w = await worker(persist, { env: { HMAC_KMS_COMPACT_AFTER: '25' } });
+    const w = await worker(persist, { observed: true, env: { HMAC_KMS_COMPACT_AFTER: '35' } });
+    let stored: StorageView;
     try {
       for (let i = 0; i < 70; i++) ids.push((await w.client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: description(i) }))).KeyMetadata!.KeyId!);
+      stored = await look(w);
     } finally {
       await w.close();
     }
-    const again = await worker(persist);
+    expect(stored.changes).toEqual([]);
+    expect(stored.snapshot.lsn).toBe(70);
+    expect(stored.snapshot.rows.map((r) => r.bytes)).toEqual([1_000_000, expect.any(Number)]);
+    expect(stored.snapshot.rows[1]!.first & 0xc0).toBe(0x80); // the second row starts inside a character
+    const again = await worker(persist, { observed: true });
     try {
       for (const [i, id] of ids.entries()) expect((await again.client.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata!.Description).toBe(description(i));
+      const { snapshot, changes } = await look(again);
+      expect([snapshot.lsn, snapshot.mac, changes]).toEqual([70, stored.snapshot.mac, []]); // read from those rows alone
     } finally {
       await again.close();
     }

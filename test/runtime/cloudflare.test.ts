@@ -5,9 +5,9 @@
 // bundles the package with wrangler. miniflare comes from the runtime matrix (this directory's package.json and
 // lockfile, `npm ci --prefix test/runtime`): without it the tests skip saying so, and CI requires it.
 // Each test makes the world it needs in a storage directory of its own: any one runs alone (-t), in any order.
-import { ListResourceTagsCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, GenerateMacCommand, KMSClient, ListGrantsCommand, ListKeysCommand, TagResourceCommand, VerifyMacCommand, DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { ListAliasesCommand, GetKeyPolicyCommand, ListResourceTagsCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, GenerateMacCommand, KMSClient, ListGrantsCommand, ListKeysCommand, TagResourceCommand, VerifyMacCommand, DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { build } from 'esbuild';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,23 @@ function stored(persist: string): Buffer {
   };
   walk(persist);
   return Buffer.concat(parts);
+}
+
+/**
+ * The stored database files of one world, by path: every file but the wal-indexes (-shm), which are shared memory that
+ * SQLite rebuilds when it opens a database (it changes on opening and reading, and holds no row).
+ */
+function databaseFiles(persist: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const f of readdirSync(d).sort()) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!f.endsWith('-shm')) files[p.slice(persist.length)] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(persist);
+  return files;
 }
 
 /**
@@ -282,6 +299,74 @@ describe('hmac-kms/cloudflare in workerd', () => {
       expect(((await res.json()) as { Keys: { KeyId: string }[] }).Keys.map((k) => k.KeyId)).toEqual([KeyMetadata.KeyId]);
     } finally {
       await open.close();
+    }
+  }, 60_000);
+
+  it('read-only calls write nothing to storage (issue #15.1): 50 of them, answered and refused, make no storage call and change no stored byte', async () => {
+    const persist = freshWorld();
+    const w = await worker(persist, { observed: true });
+    try {
+      const { keyId, mac, doomed } = await populate(w.client);
+      const rowsBefore = await look(w); // and forgets the statements so far
+      const filesBefore = databaseFiles(persist);
+      const reads = [
+        () => w.client.send(new GenerateMacCommand({ KeyId: 'alias/edge', Message: message, MacAlgorithm: 'HMAC_SHA_256' })),
+        () => w.client.send(new VerifyMacCommand({ KeyId: keyId, Message: message, Mac: mac, MacAlgorithm: 'HMAC_SHA_256' })),
+        () => w.client.send(new DescribeKeyCommand({ KeyId: keyId })),
+        () => w.client.send(new ListKeysCommand({})),
+        () => w.client.send(new ListAliasesCommand({})),
+        () => w.client.send(new ListGrantsCommand({ KeyId: keyId })),
+        () => w.client.send(new ListResourceTagsCommand({ KeyId: keyId })),
+        () => w.client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
+        () => w.client.send(new DescribeKeyCommand({ KeyId: '00000000-0000-0000-0000-000000000000' })), // NotFoundException
+        () => w.client.send(new GenerateMacCommand({ KeyId: doomed, Message: message, MacAlgorithm: 'HMAC_SHA_512' })), // KMSInvalidStateException
+      ];
+      const outcomes: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        for (const read of reads) outcomes.push(await read().then(() => 'ok', (e: Error) => e.name));
+      }
+      expect(outcomes.filter((o) => o !== 'ok')).toEqual(Array.from({ length: 5 }, () => ['NotFoundException', 'KMSInvalidStateException']).flat());
+      const rowsAfter = await look(w);
+      expect(rowsAfter.statements).toEqual([]);
+      expect([rowsAfter.snapshot, rowsAfter.changes]).toEqual([rowsBefore.snapshot, rowsBefore.changes]);
+      expect(databaseFiles(persist)).toEqual(filesBefore);
+      // what a write looks like to both: a statement, and bytes on disk
+      await w.client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'read', TagValue: 'then written' }] }));
+      expect((await look(w)).statements).toEqual(['INSERT INTO changes (lsn, sealed) VALUES (?, ?)']);
+      expect(databaseFiles(persist)).not.toEqual(filesBefore);
+    } finally {
+      await w.close();
+    }
+  }, 60_000);
+
+  it('after a restart the state is loaded once, before the first request, however many arrive at once (issue #15.1)', async () => {
+    const persist = freshWorld();
+    const first = await worker(persist);
+    let made: Awaited<ReturnType<typeof populate>>;
+    try {
+      made = await populate(first.client);
+    } finally {
+      await first.close();
+    }
+    const w = await worker(persist, { observed: true });
+    /** The tables each statement read, in order. */
+    const reads = (statements: string[]) => statements.filter((q) => /^\s*SELECT\b/i.test(q)).map((q) => /\bFROM\s+(\w+)/i.exec(q)?.[1]);
+    const burst = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => {
+          if (i % 4 === 0) return w.client.send(new GenerateMacCommand({ KeyId: made.keyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' })).then((r) => Buffer.from(r.Mac!).equals(made.mac));
+          if (i % 4 === 1) return w.client.send(new ListKeysCommand({})).then((r) => r.Keys!.length === 2);
+          if (i % 4 === 2) return w.client.send(new DescribeKeyCommand({ KeyId: 'alias/edge' })).then((r) => r.KeyMetadata!.KeyId === made.keyId);
+          return w.client.send(new TagResourceCommand({ KeyId: made.keyId, Tags: [{ TagKey: `burst${n}-${i}`, TagValue: 'x' }] })).then(() => true);
+        }),
+      );
+    try {
+      expect(await burst(20)).toEqual(Array.from({ length: 20 }, () => true)); // the first requests after the restart, at once
+      expect(reads((await look(w)).statements)).toEqual(['snapshot_parts', 'changes']);
+      expect(await burst(20)).toEqual(Array.from({ length: 20 }, () => true));
+      expect(reads((await look(w)).statements)).toEqual([]);
+    } finally {
+      await w.close();
     }
   }, 60_000);
 

@@ -255,6 +255,7 @@ describe('hmac-kms/cloudflare in workerd', () => {
     } finally {
       await first.close();
     }
+    const filesBefore = databaseFiles(persist);
     const w = await worker(persist, { wrappingKey: '00'.repeat(32) });
     try {
       for (const target of ['ListKeys', 'CreateKey']) {
@@ -266,7 +267,8 @@ describe('hmac-kms/cloudflare in workerd', () => {
     } finally {
       await w.close();
     }
-    // the state as it was: the right key opens it, with its keys and grants (nothing was written over it)
+    expect(databaseFiles(persist)).toEqual(filesBefore); // not a byte written
+    // the state as it was: the right key opens it, with its keys and grants
     const right = await worker(persist);
     try {
       expect((await right.client.send(new VerifyMacCommand({ KeyId: made.keyId, Message: message, Mac: made.mac, MacAlgorithm: 'HMAC_SHA_256' }))).MacValid).toBe(true);

@@ -13,7 +13,8 @@
  *   it over the old one and fsyncs the directory; a crash before the rename leaves the old file, after it the new one,
  *   each with every acknowledged change. A crash during an append can leave only a prefix of the last line (a change
  *   nobody was told of, since its write never completed): it is dropped, and said so. Anything else that does not
- *   open — a changed byte anywhere, the last newline included — is refused. Whole lines cut off the end cannot be told
+ *   open — a changed byte anywhere, the last newline included — is refused; the header too is read only as the
+ *   writer spells it (another spelling of the same JSON is a changed byte). Whole lines cut off the end cannot be told
  *   from changes never made (nothing outside the file records how long it should be).
  * - **One writer.** `FILE.lock` holds the pid (and start time) of the process that has the file; a second one refuses
  *   to start. A lock left by a process that no longer runs (kill -9), or whose pid now names another process, is
@@ -21,6 +22,7 @@
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   applyChange,
@@ -233,19 +235,26 @@ export async function openStateFile(file: string, options: StateFileOptions): Pr
       storeId = line.storeId;
       await writeAtomically(path, line.text);
     } else {
-      const text = readFileSync(path, 'utf8');
+      const bytes = readFileSync(path);
+      const text = bytes.toString('utf8');
       const lines = text.split('\n');
       const endsClean = text.endsWith('\n');
       const header = parseHeader(lines[0]!, path);
+      // byte-exact, as the writer made it: bytes that are not UTF-8 decode to U+FFFD, the same text as a U+FFFD written;
+      // the header's newline is written with it, atomically (a crash never leaves it off)
+      if (!isUtf8(bytes) || !isWriterSpelling(header, lines[0]!) || lines.length < 2) {
+        throw new StateError('TAMPERED', `${path}: the header (line 1) is not as hmac-kms writes it: the file has been altered`);
+      }
       storeId = storeIdOf(header.snapshot);
       kms = HmacKms.fromState(header.snapshot, { wrappingKey, ...options.kmsOptions });
       const changes = lines.slice(1, endsClean ? -1 : undefined);
       let lsn = header.snapshot.lsn;
       for (let i = 0; i < changes.length; i++) {
         const altered = () => new StateError('TAMPERED', `${path}: change ${lsn + 1} (line ${i + 2}) does not open: the file has been altered`);
-        const framed = /^(\d{1,9}):([A-Za-z0-9+/=]*)$/.exec(changes[i]!); // sealed: standard base64
+        // the length as the writer spells it (no leading zero: a sealed change is never empty); sealed: standard base64
+        const framed = /^([1-9]\d{0,8}):([A-Za-z0-9+/=]*)$/.exec(changes[i]!);
         const unterminated = i === changes.length - 1 && !endsClean;
-        if (unterminated && (framed ? framed[2]!.length < Number(framed[1]) : /^\d{0,9}$/.test(changes[i]!))) {
+        if (unterminated && (framed ? framed[2]!.length < Number(framed[1]) : /^([1-9]\d{0,8})?$/.test(changes[i]!))) {
           // what a crash in the middle of an append leaves: a prefix of `<length>:<sealed>`, shorter than it says it
           // is. Its write never completed, so nobody was told of it: dropped
           droppedTornChange = true;
@@ -312,6 +321,30 @@ function parseHeader(line: string, path: string): Header {
   if (h.version !== FILE_VERSION) throw new StateError('UNSUPPORTED_VERSION', `${path}: state file version ${JSON.stringify(h.version)} is not supported: this hmac-kms reads version ${FILE_VERSION}`);
   if (typeof h.snapshot !== 'object' || h.snapshot === null || Object.keys(h).length !== 3) throw new StateError('MALFORMED', `${path}: the state file header is incomplete or has unknown members`);
   return h as Header;
+}
+
+/**
+ * Whether the header line is spelt exactly as `headerLine` writes it: one native JSON.stringify (no whitespace, no
+ * escape it would not make, numbers in their shortest form, no member twice) of `{ format, version, snapshot }` in
+ * that order, whose objects below keep the order `exportState` builds them in (members sorted by name at every
+ * depth). The snapshot's MAC covers its values, not their spelling (`fromState` accepts a copy in another order): this
+ * makes any other spelling of the same values in the file a changed byte, refused as such.
+ */
+function isWriterSpelling(header: Header, line: string): boolean {
+  const members = Object.keys(header);
+  return members[0] === 'format' && members[1] === 'version' && members[2] === 'snapshot' && inSortedOrder(header.snapshot) && JSON.stringify(header) === line;
+}
+
+function inSortedOrder(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(inSortedOrder);
+  let previous: string | undefined;
+  for (const name in value) {
+    if (previous !== undefined && !(previous < name)) return false;
+    previous = name;
+    if (!inSortedOrder((value as Record<string, unknown>)[name])) return false;
+  }
+  return true;
 }
 
 /** A change as a line of the file: its length first, so that a line cut short is told from a line altered. */

@@ -164,6 +164,49 @@ describe('the state file', () => {
     expect(await refusal('hello\n')).toBeInstanceOf(StateError);
   });
 
+  it('another spelling of the same JSON or the same length is refused: the file is byte-exact as the writer makes it (README State: "a changed byte anywhere")', async () => {
+    const s = await openIt();
+    await s.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'abc' });
+    await s.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'x\uFFFDy' });
+    const withChanges = readFileSync(file); // header, 2 change lines
+    await s.compact();
+    const compacted = readFileSync(file); // one line
+    await closeIt(s);
+    const opens = async (content: Buffer | string): Promise<string> => {
+      writeFileSync(file, content);
+      return openStateFile(file, { wrappingKey }).then((ok) => (open_.push(ok), 'opened'), (err: StateError) => err.code);
+    };
+    // both files open as they are
+    expect(await opens(withChanges)).toBe('opened');
+    await closeIt(open_.at(-1)!);
+    expect(await opens(compacted)).toBe('opened');
+    await closeIt(open_.at(-1)!);
+    const header = compacted.toString('utf8').slice(0, -1);
+    const [h0, change1, change2] = withChanges.toString('utf8').split('\n');
+    const edits: [string, Buffer | string][] = [
+      ['a space in the header', `${header.replace('{"format"', '{ "format"')}\n`],
+      ['"\\u0061bc" for "abc"', `${header.replace('"abc"', '"\\u0061bc"')}\n`],
+      ['"2.0" for "2"', `${header.replace('"version":2,', '"version":2.0,')}\n`],
+      ['the header members reordered', `${header.replace('{"format":"hmac-kms/state-file","version":2,', '{"version":2,"format":"hmac-kms/state-file",')}\n`],
+      ['snapshot members reordered', `${header.replace(/"snapshot":\{"format":("[^"]*"),("keyCheck":"[^"]*")/, '"snapshot":{$2,"format":$1')}\n`],
+      ['a member twice', `${header.replace('{"format":', '{"format":"x","format":')}\n`],
+      ['a space at the end of the header', `${header} \n`],
+      ['CRLF after the header', `${header}\r\n`],
+      ['the header without its newline', header],
+      ['an invalid UTF-8 byte where U+FFFD was written', Buffer.concat([compacted.subarray(0, compacted.indexOf('\uFFFD')), Buffer.from([0xff]), compacted.subarray(compacted.indexOf('\uFFFD') + 3)])],
+      ['a change length with a leading zero', `${h0}\n0${change1}\n${change2}\n`],
+      ['a "0" after the last change (no change line starts so)', `${h0}\n${change1}\n${change2}\n0`],
+    ];
+    const outcomes: Record<string, string> = {};
+    for (const [what, content] of edits) {
+      expect(Buffer.from(content).equals(what.includes('change') ? withChanges : compacted), what).toBe(false);
+      outcomes[what] = await opens(content);
+      if (outcomes[what] === 'opened') await closeIt(open_.at(-1)!);
+      else expect(readFileSync(file).equals(Buffer.from(content)), `${what}: the file left as it was`).toBe(true);
+    }
+    expect(outcomes).toEqual(Object.fromEntries(edits.map(([what]) => [what, 'TAMPERED'])));
+  });
+
   it('every byte of the changes flipped, the last newline included, is refused: an acknowledged change is never taken for a torn one', async () => {
     const s = await openIt();
     await s.kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });

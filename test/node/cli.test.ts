@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MATERIAL } from '../helpers/kms.js';
 import { findAwsCli, use } from '../helpers/tools.js';
 
@@ -17,7 +17,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const run = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'hmac-kms-cli-test-'));
+// made when a test of this file runs, not when it loads (a file filtered out with -t loads, and runs no hook)
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hmac-kms-cli-test-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const children: ChildProcess[] = [];
 afterEach(() => {

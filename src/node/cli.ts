@@ -172,15 +172,38 @@ function logField(value: string | undefined): string {
   return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Request log lines, written in batches so that logging does not slow the server down. */
+/**
+ * Whether stdout can still be written. It can go away under a running server: `hmac-kms serve | head -1` closes the
+ * pipe once head has its line (EPIPE), a file on a full disk fails (ENOSPC). Node reports a failed write as an
+ * 'error' event, which ends the process when no one listens (review: the second request after `| head -1` killed the
+ * server). From the first failure on, nothing more is written there; the server goes on. A closed pipe is not worth a
+ * word (no one reads it any more); another failure is said once on stderr. A failure of stderr is not said at all.
+ */
+let stdoutOpen = true;
+function watchOutputs(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (!stdoutOpen) return;
+    stdoutOpen = false;
+    if (e.code !== 'EPIPE') console.error(`hmac-kms: cannot write to stdout: ${e.message}; nothing more is written there (the server goes on)`);
+  });
+  process.stderr.on('error', () => {});
+}
+
+/** A line on stdout, while it can be written. */
+function say(line: string): void {
+  if (stdoutOpen) console.log(line);
+}
+
+/** Request log lines, written in batches so that logging does not slow the server down; none once stdout failed. */
 function requestLog(format: 'text' | 'json'): (e: RequestLogEntry) => void {
   let buffer: string[] = [];
   const flush = () => {
     const text = buffer.join('');
     buffer = [];
-    process.stdout.write(text);
+    if (stdoutOpen) process.stdout.write(text);
   };
   return (e) => {
+    if (!stdoutOpen) return;
     const ms = Math.round(e.ms * 10) / 10;
     buffer.push(
       format === 'json'
@@ -192,6 +215,7 @@ function requestLog(format: 'text' | 'json'): (e: RequestLogEntry) => void {
 }
 
 async function serve(args: string[]): Promise<void> {
+  watchOutputs();
   const { flags, fromEnv } = configure(args, process.env);
   const port = Number(flags.port);
   if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port must be 0..65535 (got ${flags.port})`);
@@ -275,16 +299,16 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
 
   // start-up lines: where, what, and a first command that works as it is
   const region = flags.region;
-  console.log(`hmac-kms ${VERSION}: KMS endpoint ${server.url} (Region ${region}, account ${flags.account}, ${credentials ? `SigV4 required: ${Object.keys(credentials).length} access key(s)` : 'any signature accepted, requests run as the account root'})`);
+  say(`hmac-kms ${VERSION}: KMS endpoint ${server.url} (Region ${region}, account ${flags.account}, ${credentials ? `SigV4 required: ${Object.keys(credentials).length} access key(s)` : 'any signature accepted, requests run as the account root'})`);
   const shown = STRING_FLAGS.map((f) => `${f}=${(flags as unknown as Record<string, string | undefined>)[f] ?? '-'}`);
-  console.log(`  configuration: ${shown.join(' ')} quiet=${flags.quiet} no-console=${flags['no-console']}${fromEnv.length ? ` (from the environment: ${fromEnv.map((n) => (n === 'HMAC_KMS_WRAPPING_KEY' ? `${n}=<redacted>` : n)).join(', ')})` : ''}`);
+  say(`  configuration: ${shown.join(' ')} quiet=${flags.quiet} no-console=${flags['no-console']}${fromEnv.length ? ` (from the environment: ${fromEnv.map((n) => (n === 'HMAC_KMS_WRAPPING_KEY' ? `${n}=<redacted>` : n)).join(', ')})` : ''}`);
   if (server.state) {
     const o = server.state.opened;
-    console.log(`  state: ${server.state.path}: ${o.keys} key(s), ${o.created ? 'created' : `restored${o.replayed ? `, ${o.replayed} change(s) replayed` : ''}`}`);
-    if (o.droppedTornChange) console.log('  state: the last change in the file was cut short by a crash (it was never acknowledged): dropped');
-    if (!o.created && seed !== undefined) console.log(`  seed: ${flags.seed} not applied: the state file already exists (seeds apply when it is created)`);
+    say(`  state: ${server.state.path}: ${o.keys} key(s), ${o.created ? 'created' : `restored${o.replayed ? `, ${o.replayed} change(s) replayed` : ''}`}`);
+    if (o.droppedTornChange) say('  state: the last change in the file was cut short by a crash (it was never acknowledged): dropped');
+    if (!o.created && seed !== undefined) say(`  seed: ${flags.seed} not applied: the state file already exists (seeds apply when it is created)`);
   }
-  if (!flags['no-console']) console.log(`  console: ${server.url}/console (read-only${credentials ? '; sign in with an access key id and its secret access key' : ''})`);
+  if (!flags['no-console']) say(`  console: ${server.url}/console (read-only${credentials ? '; sign in with an access key id and its secret access key' : ''})`);
   const unsupported = flags['hmac-regions'] === 'all' ? CURRENT_HMAC_UNSUPPORTED_REGIONS : DEFAULT_HMAC_UNSUPPORTED_REGIONS;
   for (const [id, c] of Object.entries(credentials ?? {})) {
     const account = /^\d{12}$/.test(c.principal) ? c.principal : c.principal.split(':')[4];
@@ -297,14 +321,14 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
   } else {
     const creds = credentials ? Object.entries(credentials)[0]! : undefined;
     const env = creds ? `AWS_ACCESS_KEY_ID=${creds[0]} AWS_SECRET_ACCESS_KEY=<its secret>` : 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test';
-    console.log(`  try: ${env} aws kms create-key --key-spec HMAC_256 --key-usage GENERATE_VERIFY_MAC --region ${region} --endpoint-url ${server.url}`);
+    say(`  try: ${env} aws kms create-key --key-spec HMAC_256 --key-usage GENERATE_VERIFY_MAC --region ${region} --endpoint-url ${server.url}`);
   }
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`hmac-kms: ${signal}, closing`);
+    say(`hmac-kms: ${signal}, closing`);
     server.close().then(
       () => (audit ? audit.end(() => process.exit(0)) : process.exit(0)),
       (e: Error) => {

@@ -3,7 +3,7 @@
 // aliases, grants and identity policies, the start-up warnings, a taken port, the state file across restarts, and the
 // AWS CLI v1 and v2 examples of the README.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -286,6 +286,68 @@ describe('hmac-kms serve', () => {
     expect((await post(afterCrash.url, 'VerifyMac', { KeyId: 'alias/kept', Message: 'aGk=', MacAlgorithm: 'HMAC_SHA_256', Mac: mac.json.Mac })).json.MacValid).toBe(true);
     afterCrash.child.kill('SIGTERM');
     await new Promise((r) => afterCrash.child.once('exit', r));
+  });
+});
+
+/** Waits for the child to end: its exit code, or the signal that ended it. */
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => (child.exitCode !== null || child.signalCode !== null ? r({ code: child.exitCode, signal: child.signalCode }) : child.once('exit', (code, signal) => r({ code, signal }))));
+
+/** A port free a moment ago (for a server whose stdout cannot be read to learn the port it picked). */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => probe.once('listening', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+describe('hmac-kms serve when its stdout goes away (review: `hmac-kms serve | head -1` died of an unhandled EPIPE)', () => {
+  it('stdout closed by its reader, then requests: the server goes on serving, its request log stops, nothing is said of it, SIGTERM exits 0', async () => {
+    const s = await serve([]);
+    s.child.stdout!.destroy(); // the reading end closed, as when `head -1` has its line and exits
+    for (let i = 0; i < 3; i++) {
+      expect((await post(s.url, 'ListKeys', {})).status).toBe(200);
+      await settle(100); // the request log is flushed on the next turn: each flush writes into the closed pipe
+    }
+    expect(s.child.exitCode).toBe(null);
+    s.child.kill('SIGTERM'); // the SIGTERM handler writes to stdout too
+    expect(await exited(s.child)).toEqual({ code: 0, signal: null });
+    expect(s.err()).toBe(''); // the pipe is gone: no one to tell, and stderr is no place for it
+  });
+
+  it('stdout closed, then SIGTERM first (--quiet: the handler\'s line is the first write into the closed pipe): exits 0', async () => {
+    const s = await serve(['--quiet']);
+    s.child.stdout!.destroy();
+    await settle(50);
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toEqual({ code: 0, signal: null });
+    expect(s.err()).toBe('');
+  });
+
+  it.runIf(existsSync('/dev/full'))('stdout on a full disk (/dev/full): said once on stderr; the server goes on and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d));
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      const up = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+      if (up) break;
+      if (i > 100 || child.exitCode !== null) throw new Error(`serve did not start: ${err}`);
+      await settle(50);
+    }
+    for (let i = 0; i < 3; i++) {
+      expect((await post(url, 'ListKeys', {})).status).toBe(200);
+      await settle(100);
+    }
+    expect(child.exitCode).toBe(null);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(err.match(/hmac-kms: cannot write to stdout: .*ENOSPC.*; nothing more is written there \(the server goes on\)/g)).toHaveLength(1);
   });
 });
 

@@ -58,8 +58,9 @@ names (the Region of its SigV4 credential scope); --region is the default Region
   -h, --help                  this help
 
 Every flag can also be set as HMAC_KMS_<FLAG> (HMAC_KMS_PORT=4600, HMAC_KMS_STATE=kms.json, HMAC_KMS_QUIET=1);
-flags win. Stop with Ctrl-C or SIGTERM. In scripts and containers run it without npx, so that signals reach it:
-  exec node node_modules/hmac-kms/dist/cli.js serve ...   (or: npm exec -- hmac-kms serve ...)
+flags win. Stop with Ctrl-C or SIGTERM. Neither npx nor npm exec passes SIGTERM on (the server is left running, holding
+its port): in scripts and containers start it with node itself, so that signals reach it:
+  exec node node_modules/hmac-kms/dist/cli.js serve ...
 `;
 
 interface Flags {
@@ -291,7 +292,8 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
       const holder = holderOfPort(port);
       throw new Error(
         `port ${port} on ${flags.host} is already in use${holder ? ` by ${holder}` : ''}. Stop it (${holder ? `kill ${holder.split(' ')[1]}` : `lsof -i :${port} or fuser ${port}/tcp shows who holds it`}), or choose another port with --port. ` +
-          `(An "npx hmac-kms serve" stopped with SIGTERM can leave its server running: npx does not pass the signal on.)`,
+          `(An "npx hmac-kms serve" or "npm exec -- hmac-kms serve" stopped with SIGTERM leaves its server running: neither passes the signal on. ` +
+          `In scripts and containers start it as: exec node node_modules/hmac-kms/dist/cli.js serve ...)`,
       );
     }
     throw e;

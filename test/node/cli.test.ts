@@ -69,6 +69,11 @@ describe('hmac-kms --version, --help', () => {
     expect(serveHelp.stdout).toContain('--host 0.0.0.0'); // containers
     expect(serveHelp.stdout).toContain('answers for every Region a request');
     expect(serveHelp.stdout).toContain('HMAC_KMS_<FLAG>');
+    // signals: neither npx nor npm exec passes SIGTERM on (review: npm exec's child is orphaned), so the help advises
+    // neither, and says what does
+    expect(serveHelp.stdout).toContain('Neither npx nor npm exec passes SIGTERM on');
+    expect(serveHelp.stdout).toContain('exec node node_modules/hmac-kms/dist/cli.js serve');
+    expect(serveHelp.stdout).not.toMatch(/\(or:? npm exec|npm exec -- hmac-kms serve/);
   });
 
   it('an unknown flag or a bad value is a usage error (exit 2) that names it', async () => {
@@ -229,6 +234,9 @@ describe('hmac-kms serve', () => {
       expect(e).toMatchObject({ code: 1 });
       expect((e as { stderr: string }).stderr).toContain(`port ${port} on 127.0.0.1 is already in use by pid ${process.pid} (`);
       expect((e as { stderr: string }).stderr).toContain(`kill ${process.pid}`);
+      // what may have left a server holding it, and how to start one that SIGTERM stops
+      expect((e as { stderr: string }).stderr).toContain('An "npx hmac-kms serve" or "npm exec -- hmac-kms serve" stopped with SIGTERM leaves its server running: neither passes the signal on.');
+      expect((e as { stderr: string }).stderr).toContain('In scripts and containers start it as: exec node node_modules/hmac-kms/dist/cli.js serve');
     } finally {
       holder.close();
     }

@@ -4,6 +4,7 @@
  * the environment as `HMAC_KMS_<FLAG>` (`--wrapping-key-file` is `HMAC_KMS_WRAPPING_KEY_FILE`); flags win.
  */
 import { createWriteStream, readFileSync, readdirSync, readlinkSync, type WriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CURRENT_HMAC_UNSUPPORTED_REGIONS, DEFAULT_HMAC_UNSUPPORTED_REGIONS, type AuditEvent, type Credentials, type RequestLogEntry } from 'hmac-kms';
 import { planSeed } from './seed.js';
@@ -135,6 +136,9 @@ function readJson(file: string, what: string): unknown {
     throw new UsageError(`the ${what} file ${file} is not JSON: ${(e as Error).message}`);
   }
 }
+
+/** A word for a POSIX shell: as it is when it needs no quoting, else in single quotes. */
+const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 /** Who holds a TCP port, on Linux (/proc): "pid 1234 (node dist/cli.js serve)", or undefined. */
 function holderOfPort(port: number): string | undefined {
@@ -321,8 +325,15 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
   if (unsupported.includes(region)) {
     console.warn(`hmac-kms: warning: ${region} has no HMAC keys with --hmac-regions ${flags['hmac-regions']} (CreateKey answers UnsupportedOperationException)${flags['hmac-regions'] === 'seed' ? '; --hmac-regions all offers them everywhere but China' : ''}`);
   } else {
-    const creds = credentials ? Object.entries(credentials)[0]! : undefined;
-    const env = creds ? `AWS_ACCESS_KEY_ID=${creds[0]} AWS_SECRET_ACCESS_KEY=<its secret>` : 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test';
+    // a command that runs as it is (issue #11.4), on a machine without AWS configuration too. With --credentials: the
+    // first access key of an account root if there is one (a user or role needs an identity policy to create keys),
+    // and the secret read from the credentials file by the command itself: it is never printed
+    const ids = Object.keys(credentials ?? {});
+    const id = ids.find((k) => /^(\d{12}|arn:[\w-]+:iam::\d{12}:root)$/.test(credentials![k]!.principal)) ?? ids[0];
+    const env =
+      id !== undefined
+        ? `AWS_ACCESS_KEY_ID=${shellWord(id)} AWS_SECRET_ACCESS_KEY="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]].secretAccessKey' ${shellWord(resolve(flags.credentials!))} ${shellWord(id)})"`
+        : 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test';
     say(`  try: ${env} aws kms create-key --key-spec HMAC_256 --key-usage GENERATE_VERIFY_MAC --region ${region} --endpoint-url ${server.url}`);
   }
 

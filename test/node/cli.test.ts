@@ -3,10 +3,10 @@
 // aliases, grants and identity policies, the start-up warnings, a taken port, the state file across restarts, and the
 // AWS CLI v1 and v2 examples of the README.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -215,7 +215,7 @@ describe('hmac-kms serve', () => {
     const s = await serve(['--account', '210987654321', '--credentials', creds, '--quiet']);
     await settle();
     expect(s.err()).toContain('credential AKIDOTHER acts as arn:aws:iam::111122223333:user/Dev, of account 111122223333, not --account 210987654321');
-    expect(s.out()).toContain('try: AWS_ACCESS_KEY_ID=AKIDOTHER AWS_SECRET_ACCESS_KEY=<its secret> aws kms create-key');
+    expect(s.out()).toContain('try: AWS_ACCESS_KEY_ID=AKIDOTHER AWS_SECRET_ACCESS_KEY="$(node -p '); // runs as printed: below
     const eu = await serve(['--region', 'eu-central-1', '--quiet']);
     await settle();
     expect(eu.err()).toContain('eu-central-1 has no HMAC keys with --hmac-regions seed (CreateKey answers UnsupportedOperationException); --hmac-regions all offers them everywhere but China');
@@ -294,6 +294,54 @@ describe('hmac-kms serve', () => {
     expect((await post(afterCrash.url, 'VerifyMac', { KeyId: 'alias/kept', Message: 'aGk=', MacAlgorithm: 'HMAC_SHA_256', Mac: mac.json.Mac })).json.MacValid).toBe(true);
     afterCrash.child.kill('SIGTERM');
     await new Promise((r) => afterCrash.child.once('exit', r));
+  });
+});
+
+describe('what serve prints, run as printed (issue #11.4)', () => {
+  /**
+   * The `try:` line run by /bin/sh as a user pastes it, on a machine without AWS configuration: no AWS_* variable, no
+   * config or credentials file; `aws` on PATH is the CLI v2 found (a pip v1 may come first on this PATH).
+   */
+  async function runTryLine(out: string, awsPath: string): Promise<{ command: string; result: Record<string, unknown> }> {
+    const command = /^ {2}try: (.*)$/m.exec(out)?.[1];
+    if (!command) throw new Error(`no try: line in\n${out}`);
+    const bin = join(dir, 'aws-v2-on-path');
+    if (!existsSync(bin)) {
+      mkdirSync(bin);
+      symlinkSync(awsPath, join(bin, 'aws'));
+    }
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    Object.assign(env, { PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter), AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true' });
+    const { stdout } = await run('/bin/sh', ['-c', command], { env, cwd: tmpdir(), timeout: 30_000 });
+    return { command, result: JSON.parse(stdout) as Record<string, unknown> };
+  }
+
+  it('without --credentials: the printed create-key makes a key with the AWS CLI v2', { timeout: 60_000 }, async (ctx) => {
+    const aws = use(findAwsCli(2), ctx);
+    const s = await serve(['--quiet', '--region', 'eu-west-1']);
+    const { result } = await runTryLine(s.out(), aws);
+    expect(result.KeyMetadata).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Arn: expect.stringMatching(/^arn:aws:kms:eu-west-1:111122223333:key\//) });
+    expect((await post(s.url, 'ListKeys', {})).json.Keys).toEqual([{ KeyId: (result.KeyMetadata as { KeyId: string }).KeyId, KeyArn: (result.KeyMetadata as { Arn: string }).Arn }]);
+  });
+
+  it('with --credentials: the printed line takes an account root\'s access key, reads its secret from the credentials file (it never prints it) and runs as is', { timeout: 60_000 }, async (ctx) => {
+    const aws = use(findAwsCli(2), ctx);
+    const credsDir = join(dir, "creds with space and 'quote'");
+    mkdirSync(credsDir, { recursive: true });
+    const creds = join(credsDir, 'credentials.json');
+    const secret = 'hint-secret-9f8e7d6c5b4a';
+    writeFileSync(
+      creds,
+      JSON.stringify({
+        AKIDUSER: { secretAccessKey: 'user-secret', principal: 'arn:aws:iam::111122223333:user/NoPolicy' }, // CreateKey: AccessDeniedException
+        "AKID'ROOT": { secretAccessKey: secret, principal: 'arn:aws:iam::111122223333:root' },
+      }),
+    );
+    const s = await serve(['--quiet', '--credentials', creds]);
+    expect(s.out()).not.toContain(secret);
+    const { command, result } = await runTryLine(s.out(), aws);
+    expect(command).toMatch(/^AWS_ACCESS_KEY_ID='AKID'\\''ROOT' AWS_SECRET_ACCESS_KEY="\$\(node -p /);
+    expect(result.KeyMetadata).toMatchObject({ KeySpec: 'HMAC_256', Arn: expect.stringMatching(/^arn:aws:kms:us-east-1:111122223333:key\//) });
   });
 });
 

@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MATERIAL } from '../helpers/kms.js';
@@ -297,7 +297,7 @@ describe('hmac-kms serve', () => {
   });
 });
 
-describe('what serve prints, run as printed (issue #11.4)', () => {
+describe('what serve prints, run as printed (issue #11.4, #11.5)', () => {
   /**
    * The `try:` line run by /bin/sh as a user pastes it, on a machine without AWS configuration: no AWS_* variable, no
    * config or credentials file; `aws` on PATH is the CLI v2 found (a pip v1 may come first on this PATH).
@@ -342,6 +342,43 @@ describe('what serve prints, run as printed (issue #11.4)', () => {
     const { command, result } = await runTryLine(s.out(), aws);
     expect(command).toMatch(/^AWS_ACCESS_KEY_ID='AKID'\\''ROOT' AWS_SECRET_ACCESS_KEY="\$\(node -p /);
     expect(result.KeyMetadata).toMatchObject({ KeySpec: 'HMAC_256', Arn: expect.stringMatching(/^arn:aws:kms:us-east-1:111122223333:key\//) });
+  });
+
+  it('an internal error is printed on stderr with its stack, and answered as KMSInternalException (a failing getRandomValues, injected)', async () => {
+    // the fault: the platform's random source fails while CreateKey draws an HMAC_512 key's 64 bytes of material
+    const fault = join(dir, 'random-fault.mjs');
+    writeFileSync(
+      fault,
+      `const real = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+globalThis.crypto.getRandomValues = function injectedFault(array) {
+  if (array.length === 64) throw new Error('getRandomValues failed (a fault injected by the test)');
+  return real(array);
+};
+`,
+    );
+    const child = spawn(process.execPath, ['--import', pathToFileURL(fault).href, CLI, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        if (/ {2}try: /.test(out)) resolve(/KMS endpoint (http:\/\/\S+)/.exec(out)![1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}\n${out}\n${err}`)));
+    });
+    const failed = await post(url, 'CreateKey', { KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect(failed).toMatchObject({ status: 500, json: { __type: 'KMSInternalException' } });
+    expect((await post(url, 'CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).status).toBe(200); // and it goes on
+    await settle();
+    const printed = err.slice(err.indexOf('hmac-kms: internal error'));
+    expect(printed).toMatch(/^hmac-kms: internal error \(answered as KMSInternalException\)\nError: getRandomValues failed \(a fault injected by the test\)\n/);
+    // the stack: the frame that threw, and the server's own frames down to the request
+    expect(printed).toMatch(/\n {4}at .*injectedFault.*random-fault\.mjs:\d+:\d+\)?\n/);
+    expect(printed).toMatch(/\n {4}at .*dist\/index\.js:\d+:\d+\)?\n/);
+    expect(printed).toMatch(/\n {4}at .*dist\/cli\.js:\d+:\d+\)?\n/);
+    expect(out).toMatch(/ CreateKey - arn:aws:iam::111122223333:root 500 KMSInternalException [\d.]+ms\n/);
   });
 });
 

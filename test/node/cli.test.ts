@@ -469,3 +469,52 @@ describe('the README AWS CLI examples, v2 and v1 forms (issue #11.3)', () => {
     }
   });
 });
+
+// Review: the AWS CLI v1 only ever ran against servers without --credentials, where any signature is accepted, so the
+// SigV4 checks (every x-amz-* header signed, the body's hash; issue #10.4) were never exercised with it.
+describe('the AWS CLI v2 and v1 against serve --credentials: SigV4 verified', () => {
+  it.for([2, 1] as const)('AWS CLI v%i: signed calls run as the access key\'s principal; a wrong secret is refused with InvalidSignatureException', { timeout: 90_000 }, async (major, ctx) => {
+    const path = use(findAwsCli(major), ctx);
+    const creds = join(dir, `cli-v${major}-credentials.json`);
+    writeFileSync(
+      creds,
+      JSON.stringify({
+        AKIDCLIROOT: { secretAccessKey: 'cli-root-secret', principal: 'arn:aws:iam::111122223333:root' },
+        AKIDCLIUSER: { secretAccessKey: 'cli-user-secret', principal: 'arn:aws:iam::111122223333:user/NoPolicy' },
+      }),
+    );
+    const audit = join(dir, `cli-v${major}-audit.jsonl`);
+    const s = await serve(['--quiet', '--credentials', creds, '--audit', audit]);
+    const base = { ...process.env, AWS_DEFAULT_REGION: 'eu-west-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const as = (accessKeyId: string, secretAccessKey: string) => (...args: string[]) =>
+      run(path, [...args, '--endpoint-url', s.url, '--output', 'text'], { env: { ...base, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } }).then(
+        (r) => r.stdout.trim(),
+        (e: { stderr: string }) => Promise.reject(new Error(e.stderr)),
+      );
+    const root = as('AKIDCLIROOT', 'cli-root-secret');
+    const keyId = await root('kms', 'create-key', '--key-spec', 'HMAC_256', '--key-usage', 'GENERATE_VERIFY_MAC', '--query', 'KeyMetadata.KeyId');
+    // a body that carries bytes: v2 takes the message in base64, v1 as the text itself
+    const message = major === 2 ? Buffer.from('signed hello').toString('base64') : 'signed hello';
+    const mac = await root('kms', 'generate-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--query', 'Mac');
+    expect(mac).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const macArg = major === 2 ? mac : `fileb://${join(dir, `cli-v${major}-mac.bin`)}`;
+    if (major === 1) writeFileSync(join(dir, 'cli-v1-mac.bin'), Buffer.from(mac, 'base64'));
+    expect(await root('kms', 'verify-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--mac', macArg, '--query', 'MacValid')).toBe('True');
+    // the user's access key: signed correctly, runs as the user, who has no identity policy
+    await expect(as('AKIDCLIUSER', 'cli-user-secret')('kms', 'list-keys')).rejects.toThrow(
+      'AccessDeniedException) when calling the ListKeys operation: User: arn:aws:iam::111122223333:user/NoPolicy is not authorized to perform: kms:ListKeys',
+    );
+    // a wrong secret, an unknown access key: refused before anything runs
+    await expect(as('AKIDCLIROOT', 'not-the-secret')('kms', 'describe-key', '--key-id', keyId)).rejects.toThrow('(InvalidSignatureException) when calling the DescribeKey operation');
+    await expect(as('AKIDNOBODY', 'cli-root-secret')('kms', 'list-keys')).rejects.toThrow('(UnrecognizedClientException) when calling the ListKeys operation');
+    s.child.kill('SIGTERM');
+    await exited(s.child);
+    const records = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { eventName: string; errorCode?: string; userIdentity: { arn: string; accessKeyId?: string } });
+    expect(records.map((r) => [r.eventName, r.errorCode ?? null, r.userIdentity.arn, r.userIdentity.accessKeyId])).toEqual([
+      ['CreateKey', null, 'arn:aws:iam::111122223333:root', 'AKIDCLIROOT'],
+      ['GenerateMac', null, 'arn:aws:iam::111122223333:root', 'AKIDCLIROOT'],
+      ['VerifyMac', null, 'arn:aws:iam::111122223333:root', 'AKIDCLIROOT'],
+      ['ListKeys', 'AccessDenied', 'arn:aws:iam::111122223333:user/NoPolicy', 'AKIDCLIUSER'],
+    ]);
+  });
+});

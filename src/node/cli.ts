@@ -51,16 +51,20 @@ names (the Region of its SigV4 credential scope); --region is the default Region
   --log text|json             one line per request on stdout (default text): time, operation, key or alias, caller,
                               HTTP status, error, milliseconds (in text, a field with spaces, quotes, backslashes or
                               control characters is a JSON string). Never a message, MAC, token or key material.
-  --quiet                     no request log (start-up lines and errors still print)
+  --quiet, --no-quiet         no request log (start-up lines and errors still print); --no-quiet: the log, even
+                              with HMAC_KMS_QUIET=1
   --audit FILE                append one CloudTrail-shaped record per call to FILE (JSON lines)
   --no-console                no web console (by default a read-only page at http://HOST:PORT/console shows the
                               keys, a key's detail and every call live; with --credentials it asks for an access key
-                              id and its secret access key)
+                              id and its secret access key). --console: the console, even with HMAC_KMS_NO_CONSOLE=1
   -h, --help                  this help
 
-Every flag can also be set as HMAC_KMS_<FLAG> (HMAC_KMS_PORT=4600, HMAC_KMS_STATE=kms.json, HMAC_KMS_QUIET=1);
-flags win. Stop with Ctrl-C or SIGTERM. Neither npx nor npm exec passes SIGTERM on (the server is left running, holding
-its port): in scripts and containers start it with node itself, so that signals reach it:
+Every flag can also be set as HMAC_KMS_<FLAG> (HMAC_KMS_PORT=4600, HMAC_KMS_STATE=kms.json, HMAC_KMS_QUIET=1,
+HMAC_KMS_NO_CONSOLE=1; on/off variables take 1, true, yes, on or 0, false, no, off); flags win, and a bad value is
+reported under the name it was given by.
+
+Stop with Ctrl-C or SIGTERM. Neither npx nor npm exec passes SIGTERM on (the server is left running, holding its
+port): in scripts and containers start it with node itself, so that signals reach it:
   exec node node_modules/hmac-kms/dist/cli.js serve ...
 `;
 
@@ -82,25 +86,43 @@ interface Flags {
 }
 
 const STRING_FLAGS = ['host', 'port', 'region', 'account', 'seed', 'credentials', 'state', 'wrapping-key-file', 'compact-after', 'hmac-regions', 'log', 'audit'] as const;
-const BOOLEAN_FLAGS = ['quiet', 'no-console'] as const;
+/**
+ * The on/off settings: the option (given as --quiet or --no-quiet, --console or --no-console: the later one wins),
+ * the setting it is printed as, and its variable (HMAC_KMS_NO_CONSOLE=1 turns the console off).
+ */
+const BOOLEAN_FLAGS = [
+  { setting: 'quiet', option: 'quiet', variable: 'HMAC_KMS_QUIET', inverted: false },
+  { setting: 'no-console', option: 'console', variable: 'HMAC_KMS_NO_CONSOLE', inverted: true },
+] as const;
 const DEFAULTS = { host: '127.0.0.1', port: '4599', region: 'us-east-1', account: '111122223333', 'compact-after': '10000', 'hmac-regions': 'seed', log: 'text' };
 const envName = (flag: string) => `HMAC_KMS_${flag.toUpperCase().replace(/-/g, '_')}`;
 
 class UsageError extends Error {}
 
-/** Flags, then HMAC_KMS_<FLAG>, then defaults; and where each came from (for the start-up lines). */
-function configure(args: string[], env: NodeJS.ProcessEnv): { flags: Flags; fromEnv: string[] } {
+/** An on/off variable: 1, true, yes, on or 0, false, no, off (or empty); anything else is refused by name. */
+function envBoolean(variable: string, value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off|)$/i.test(value)) return false;
+  throw new UsageError(`${variable} must be 1, true, yes, on, 0, false, no or off (got ${value})`);
+}
+
+/**
+ * Flags, then HMAC_KMS_<FLAG>, then defaults; which settings came from the environment (for the start-up lines); and
+ * how to name a setting in an error: by its variable when its value came from there, else as the flag.
+ */
+function configure(args: string[], env: NodeJS.ProcessEnv): { flags: Flags; fromEnv: string[]; nameOf: (flag: string) => string } {
   let parsed;
   try {
     parsed = parseArgs({
       args,
       options: {
         ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
-        ...Object.fromEntries(BOOLEAN_FLAGS.map((f) => [f, { type: 'boolean' as const }])),
+        ...Object.fromEntries(BOOLEAN_FLAGS.map((b) => [b.option, { type: 'boolean' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
+      allowNegative: true, // --no-quiet, --console: a flag wins over the environment both ways (README)
     });
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -114,26 +136,31 @@ function configure(args: string[], env: NodeJS.ProcessEnv): { flags: Flags; from
     if (values[f] === undefined && env[envName(f)] !== undefined) fromEnv.push(envName(f));
     flags[f] = v ?? (DEFAULTS as Record<string, string>)[f];
   }
-  for (const f of BOOLEAN_FLAGS) {
-    const e = env[envName(f)];
-    if (values[f] === undefined && e !== undefined) fromEnv.push(envName(f));
-    flags[f] = values[f] ?? (e !== undefined && !/^(0|false|no|)$/i.test(e));
+  for (const { setting, option, variable, inverted } of BOOLEAN_FLAGS) {
+    const given = values[option] as boolean | undefined;
+    const e = env[variable];
+    if (given !== undefined) flags[setting] = inverted ? !given : given;
+    else if (e !== undefined) {
+      fromEnv.push(variable);
+      flags[setting] = envBoolean(variable, e);
+    } else flags[setting] = false;
   }
   if (env.HMAC_KMS_WRAPPING_KEY) fromEnv.push('HMAC_KMS_WRAPPING_KEY');
-  return { flags: flags as unknown as Flags, fromEnv };
+  return { flags: flags as unknown as Flags, fromEnv, nameOf: (flag) => (fromEnv.includes(envName(flag)) ? envName(flag) : `--${flag}`) };
 }
 
-function readJson(file: string, what: string): unknown {
+/** A JSON file named by a setting (`name`: the flag or the variable it came from). */
+function readJson(file: string, what: string, name: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read the ${what} file ${file}: ${(e as Error).message}`);
+    throw new UsageError(`${name}: cannot read the ${what} file ${file}: ${(e as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`the ${what} file ${file} is not JSON: ${(e as Error).message}`);
+    throw new UsageError(`${name}: the ${what} file ${file} is not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -221,38 +248,39 @@ function requestLog(format: 'text' | 'json'): (e: RequestLogEntry) => void {
 
 async function serve(args: string[]): Promise<void> {
   watchOutputs();
-  const { flags, fromEnv } = configure(args, process.env);
+  // a bad value is named as the user gave it: the flag, or the variable it came from (HMAC_KMS_PORT=abc)
+  const { flags, fromEnv, nameOf } = configure(args, process.env);
   const port = Number(flags.port);
-  if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port must be 0..65535 (got ${flags.port})`);
-  if (!/^\d{12}$/.test(flags.account)) throw new UsageError(`--account must be 12 digits (got ${flags.account})`);
-  if (flags['hmac-regions'] !== 'seed' && flags['hmac-regions'] !== 'all') throw new UsageError(`--hmac-regions must be seed or all (got ${flags['hmac-regions']})`);
-  if (flags.log !== 'text' && flags.log !== 'json') throw new UsageError(`--log must be text or json (got ${flags.log})`);
+  if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`${nameOf('port')} must be 0..65535 (got ${flags.port})`);
+  if (!/^\d{12}$/.test(flags.account)) throw new UsageError(`${nameOf('account')} must be 12 digits (got ${flags.account})`);
+  if (flags['hmac-regions'] !== 'seed' && flags['hmac-regions'] !== 'all') throw new UsageError(`${nameOf('hmac-regions')} must be seed or all (got ${flags['hmac-regions']})`);
+  if (flags.log !== 'text' && flags.log !== 'json') throw new UsageError(`${nameOf('log')} must be text or json (got ${flags.log})`);
   const compactAfter = Number(flags['compact-after']);
-  if (!/^\d+$/.test(flags['compact-after']) || compactAfter < 1) throw new UsageError(`--compact-after must be a positive whole number (got ${flags['compact-after']})`);
-  const seed = flags.seed === undefined ? undefined : readJson(flags.seed, 'seed');
+  if (!/^\d+$/.test(flags['compact-after']) || compactAfter < 1) throw new UsageError(`${nameOf('compact-after')} must be a positive whole number (got ${flags['compact-after']})`);
+  const seed = flags.seed === undefined ? undefined : readJson(flags.seed, 'seed', nameOf('seed'));
   if (seed !== undefined) {
     try {
       planSeed(seed);
     } catch (e) {
-      throw new UsageError(`--seed ${flags.seed}: ${(e as Error).message}`);
+      throw new UsageError(`${nameOf('seed')} ${flags.seed}: ${(e as Error).message}`);
     }
   }
-  const credentials = flags.credentials === undefined ? undefined : (readJson(flags.credentials, 'credentials') as Credentials);
+  const credentials = flags.credentials === undefined ? undefined : (readJson(flags.credentials, 'credentials', nameOf('credentials')) as Credentials);
   let wrappingKey: Uint8Array | undefined;
   if (flags['wrapping-key-file'] !== undefined) {
     let text: string;
     try {
       text = readFileSync(flags['wrapping-key-file'], 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read the wrapping key file: ${(e as Error).message}`);
+      throw new UsageError(`${nameOf('wrapping-key-file')}: cannot read the wrapping key file: ${(e as Error).message}`);
     }
-    wrappingKey = parseWrappingKey(text, `--wrapping-key-file ${flags['wrapping-key-file']}`);
+    wrappingKey = parseWrappingKey(text, `${nameOf('wrapping-key-file')} ${flags['wrapping-key-file']}`);
   } else if (process.env.HMAC_KMS_WRAPPING_KEY) {
     wrappingKey = parseWrappingKey(process.env.HMAC_KMS_WRAPPING_KEY, 'HMAC_KMS_WRAPPING_KEY');
   }
   if (flags.state !== undefined && !wrappingKey) {
     throw new UsageError(
-      `--state needs a wrapping key: the state's key material is sealed under it, never written in the clear, and without it the file cannot be opened again.
+      `${nameOf('state')} needs a wrapping key: the state's key material is sealed under it, never written in the clear, and without it the file cannot be opened again.
 Make one and keep it:  openssl rand -hex 32 > kms-wrapping.key   (or: node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")
 then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file kms-wrapping.key   (or set HMAC_KMS_WRAPPING_KEY)`,
     );
@@ -262,7 +290,7 @@ then:                  hmac-kms serve --state ${flags.state} --wrapping-key-file
   if (flags.audit !== undefined) {
     const file = flags.audit;
     audit = createWriteStream(file, { flags: 'a', mode: 0o600 });
-    await new Promise<void>((resolve, reject) => audit!.once('open', () => resolve()).once('error', (e) => reject(new UsageError(`cannot open --audit ${file}: ${e.message}`))));
+    await new Promise<void>((resolve, reject) => audit!.once('open', () => resolve()).once('error', (e) => reject(new UsageError(`cannot open ${nameOf('audit')} ${file}: ${e.message}`))));
     // a write that fails later (a full disk) must not kill the server with an unhandled 'error': said once, and the
     // calls stand, as when an audit sink fails (README "Audit trail")
     audit.on('error', (e) => {

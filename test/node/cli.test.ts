@@ -63,7 +63,7 @@ describe('hmac-kms --version, --help', () => {
     expect(help.stderr).toBe('');
     const serveHelp = await run(process.execPath, [CLI, 'serve', '--help']);
     expect(serveHelp.stderr).toBe('');
-    for (const flag of ['--host', '--port', '--region', '--account', '--seed', '--credentials', '--state', '--wrapping-key-file', '--hmac-regions', '--log', '--quiet', '--audit']) {
+    for (const flag of ['--host', '--port', '--region', '--account', '--seed', '--credentials', '--state', '--wrapping-key-file', '--hmac-regions', '--log', '--quiet', '--no-quiet', '--audit', '--no-console', '--console']) {
       expect(serveHelp.stdout, flag).toContain(flag);
     }
     expect(serveHelp.stdout).toContain('--host 0.0.0.0'); // containers
@@ -99,6 +99,43 @@ describe('hmac-kms serve', () => {
     await post(s.url, 'ListKeys', {});
     await settle();
     expect(s.out()).not.toMatch(/ListKeys/); // quiet
+  });
+
+  it('a bad value from HMAC_KMS_<FLAG> is reported by the variable\'s name, a bad flag by the flag\'s (review: HMAC_KMS_PORT=abc said --port)', async () => {
+    const p0 = ['--port', '0'];
+    for (const [args, env, text] of [
+      [[], { HMAC_KMS_PORT: 'abc' }, 'HMAC_KMS_PORT must be 0..65535 (got abc)'],
+      [['--port', 'abc'], { HMAC_KMS_PORT: '0' }, '--port must be 0..65535 (got abc)'],
+      [p0, { HMAC_KMS_ACCOUNT: '12' }, 'HMAC_KMS_ACCOUNT must be 12 digits (got 12)'],
+      [p0, { HMAC_KMS_LOG: 'xml' }, 'HMAC_KMS_LOG must be text or json (got xml)'],
+      [p0, { HMAC_KMS_HMAC_REGIONS: 'most' }, 'HMAC_KMS_HMAC_REGIONS must be seed or all (got most)'],
+      [p0, { HMAC_KMS_COMPACT_AFTER: '0' }, 'HMAC_KMS_COMPACT_AFTER must be a positive whole number (got 0)'],
+      [p0, { HMAC_KMS_SEED: join(dir, 'no-such-seed.json') }, `HMAC_KMS_SEED: cannot read the seed file ${join(dir, 'no-such-seed.json')}`],
+      [p0, { HMAC_KMS_STATE: join(dir, 'env.state'), HMAC_KMS_WRAPPING_KEY: '' }, 'HMAC_KMS_STATE needs a wrapping key'],
+      [p0, { HMAC_KMS_QUIET: 'maybe' }, 'HMAC_KMS_QUIET must be 1, true, yes, on, 0, false, no or off (got maybe)'],
+      [p0, { HMAC_KMS_NO_CONSOLE: 'sometimes' }, 'HMAC_KMS_NO_CONSOLE must be 1, true, yes, on, 0, false, no or off (got sometimes)'],
+    ] as const) {
+      const e = await run(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, timeout: 10_000 }).catch((x: { code: number; stderr: string }) => x);
+      expect(e, text).toMatchObject({ code: 2 });
+      expect((e as { stderr: string }).stderr, text).toContain(text);
+    }
+  });
+
+  it('flags win over the boolean variables too: --no-quiet over HMAC_KMS_QUIET=1, --console over HMAC_KMS_NO_CONSOLE=1', async () => {
+    const s = await serve(['--no-quiet', '--console'], { HMAC_KMS_QUIET: '1', HMAC_KMS_NO_CONSOLE: 'true' });
+    expect(s.out()).toContain('quiet=false no-console=false');
+    expect(s.out()).not.toContain('from the environment'); // both flags won
+    expect(s.out()).toContain(`  console: ${s.url}/console`);
+    expect((await fetch(`${s.url}/console`)).status).toBe(200);
+    await post(s.url, 'ListKeys', {});
+    await settle();
+    expect(s.out()).toMatch(/ ListKeys - arn:aws:iam::111122223333:root 200 - [\d.]+ms\n/); // logged
+    // and the other way: --quiet and --no-console over variables that say otherwise
+    const q = await serve(['--quiet', '--no-console'], { HMAC_KMS_QUIET: '0', HMAC_KMS_NO_CONSOLE: 'no' });
+    expect(q.out()).toContain('quiet=true no-console=true');
+    await post(q.url, 'ListKeys', {});
+    await settle();
+    expect(q.out()).not.toMatch(/ListKeys/);
   });
 
   it('logs one line per request (text, then JSON), never a message, MAC or token', async () => {

@@ -2,7 +2,7 @@
  * hmac-kms: AWS KMS HMAC keys, emulated in pure TypeScript. This entry point is isomorphic: nothing under it imports
  * `node:*`, uses `Buffer` or `process`.
  */
-export { HmacKms, addAuditListener, countKeys, isStopped } from './kms.js';
+export { HmacKms, addAuditListener, assertHmacKms, countKeys, isStopped } from './kms.js';
 export type { HmacKmsOptions, SeedKeyInput, StateOptions } from './kms.js';
 // for tools that show the world's keys (hmac-kms/node's web console): plain rows, nothing secret
 export { inventory } from './state/inventory.js';

@@ -100,6 +100,12 @@ const REPLAY_CONFIG: KmsConfig = {
 /** The world `fromState` hands to the constructor it calls (never set otherwise). */
 let restoredWorld: World | undefined;
 
+/**
+ * What every copy of hmac-kms marks its HmacKms with (a registry symbol: the same in every copy), so that a copy can
+ * tell another copy's HmacKms from something that is no HmacKms at all.
+ */
+const COPY_MARK = Symbol.for('hmac-kms.HmacKms');
+
 /** Internal entry point for the wire doors: run an operation by name with its origin (not part of the public API). */
 export const INVOKE = Symbol('hmac-kms.invoke');
 /** Internal, for the wire doors: the world's clock and a fresh request id for answers made before the pipeline. */
@@ -538,6 +544,7 @@ export class HmacKms {
       kms.#purge(kms.#shared.clock());
       await kms.#durable(kms.#shared.journal?.pending());
     };
+    Object.defineProperty(HmacKms.prototype, COPY_MARK, { value: true });
     for (const op of OPERATIONS.values()) {
       Object.defineProperty(HmacKms.prototype, methodName(op.name), {
         value: function (this: HmacKms, input?: unknown) {
@@ -548,6 +555,26 @@ export class HmacKms {
       });
     }
   }
+}
+
+/**
+ * For the functions that reach inside an HmacKms (the wire doors under createFetchHandler, createSdkRequestHandler,
+ * attachKms and startServer): `kms` must be an HmacKms of this copy of hmac-kms. The package's ES module build and its
+ * CommonJS build are two copies, each with its own HmacKms class, private fields and internal symbols; one copy cannot
+ * work another's HmacKms (review: it was accepted, then every call failed with "Cannot read properties of undefined
+ * (reading 'now')" and GET /health ended the server). Refused when it is handed over, saying what to do.
+ */
+export function assertHmacKms(kms: unknown): asserts kms is HmacKms {
+  if (kms instanceof HmacKms) return;
+  if (typeof kms === 'object' && kms !== null && (kms as Record<symbol, unknown>)[COPY_MARK] === true) {
+    throw new TypeError(
+      'hmac-kms: this HmacKms comes from another copy of hmac-kms than the function it was handed to. The package\'s ' +
+        'ES module build (import) and its CommonJS build (require) are two copies, each with its own HmacKms class, and ' +
+        'an HmacKms works only with the functions of its own copy: load HmacKms and the functions you hand it to the same ' +
+        'way: all with import, or all with require (with two versions of hmac-kms installed, all from the same one).',
+    );
+  }
+  throw new TypeError(`hmac-kms: expected an HmacKms, got ${kms === null ? 'null' : typeof kms === 'object' ? `an object (${Object.getPrototypeOf(kms)?.constructor?.name ?? 'no class'})` : typeof kms}`);
 }
 
 /** `xxxxxxxx-xxxx-4xxx-8xxx-` from 16 random hex digits: the fixed part of this world's request ids. */

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 // the core through the package itself, so that the server and its users share one HmacKms class and one set of errors
-import { countKeys, createWireCore, HmacKms, isStopped, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
+import { assertHmacKms, countKeys, createWireCore, HmacKms, isStopped, MAX_BODY_BYTES, type Credentials, type HmacKmsOptions, type SeedKeyInput, type WireOptions } from 'hmac-kms';
 import { nodeMacEngine, nodeSigV4Crypto } from './crypto.js';
 import { VERSION } from './version.js';
 import { applySeed, planSeed, type Seed, type SeedEntry } from './seed.js';
@@ -165,6 +165,7 @@ function serverTimeouts(given: StartServerOptions['timeouts'] = {}): { headers: 
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  if (options.kms !== undefined) assertHmacKms(options.kms); // before seeding it: one of another copy is refused at once
   if (options.seed !== undefined) planSeed(options.seed); // a bad seed is refused before anything starts
   const seed = async (kms: HmacKms) => {
     if (options.seed !== undefined) await applySeed(kms, options.seed);

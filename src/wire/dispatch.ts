@@ -8,7 +8,7 @@
  */
 import type { CallOrigin } from '../audit/cloudtrail.js';
 import { KMSInternalException, KmsServiceException, SerializationException, UnknownOperationException } from '../errors.js';
-import { INVOKE, WIRE, type HmacKms } from '../kms.js';
+import { assertHmacKms, INVOKE, WIRE, type HmacKms } from '../kms.js';
 import { parseCaller } from '../model/principal.js';
 import { partitionOf } from '../model/regions.js';
 import { OPERATION_SHAPES } from '../model/kms-shapes.generated.js';
@@ -110,6 +110,7 @@ export function createWireDispatcher(kms: HmacKms, options: WireOptions = {}): (
  * the answer must wait for the disk.
  */
 export function createWireCore(kms: HmacKms, options: WireOptions = {}): (req: WireRequest, origin?: Omit<CallOrigin, 'accessKeyId'>) => WireResponse | Promise<WireResponse> {
+  assertHmacKms(kms); // an HmacKms of another copy of hmac-kms (its other build) is refused here, saying what to do
   const { credentials, sigv4Crypto } = options;
   const onError = options.onError ?? ((e: unknown) => console.error('hmac-kms: internal error', e));
   if (credentials) {

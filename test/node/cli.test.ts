@@ -3,13 +3,13 @@
 // aliases, grants and identity policies, the start-up warnings, a taken port, the state file across restarts, and the
 // AWS CLI v1 and v2 examples of the README.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MATERIAL } from '../helpers/kms.js';
 import { findAwsCli, use } from '../helpers/tools.js';
 
@@ -17,7 +17,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const run = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'hmac-kms-cli-test-'));
+// made when a test of this file runs, not when it loads (a file filtered out with -t loads, and runs no hook)
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hmac-kms-cli-test-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -59,12 +63,17 @@ describe('hmac-kms --version, --help', () => {
     expect(help.stderr).toBe('');
     const serveHelp = await run(process.execPath, [CLI, 'serve', '--help']);
     expect(serveHelp.stderr).toBe('');
-    for (const flag of ['--host', '--port', '--region', '--account', '--seed', '--credentials', '--state', '--wrapping-key-file', '--hmac-regions', '--log', '--quiet', '--audit']) {
+    for (const flag of ['--host', '--port', '--region', '--account', '--seed', '--credentials', '--state', '--wrapping-key-file', '--hmac-regions', '--log', '--quiet', '--no-quiet', '--audit', '--no-console', '--console']) {
       expect(serveHelp.stdout, flag).toContain(flag);
     }
     expect(serveHelp.stdout).toContain('--host 0.0.0.0'); // containers
     expect(serveHelp.stdout).toContain('answers for every Region a request');
     expect(serveHelp.stdout).toContain('HMAC_KMS_<FLAG>');
+    // signals: neither npx nor npm exec passes SIGTERM on (review: npm exec's child is orphaned), so the help advises
+    // neither, and says what does
+    expect(serveHelp.stdout).toContain('Neither npx nor npm exec passes SIGTERM on');
+    expect(serveHelp.stdout).toContain('exec node node_modules/hmac-kms/dist/cli.js serve');
+    expect(serveHelp.stdout).not.toMatch(/\(or:? npm exec|npm exec -- hmac-kms serve/);
   });
 
   it('an unknown flag or a bad value is a usage error (exit 2) that names it', async () => {
@@ -90,6 +99,43 @@ describe('hmac-kms serve', () => {
     await post(s.url, 'ListKeys', {});
     await settle();
     expect(s.out()).not.toMatch(/ListKeys/); // quiet
+  });
+
+  it('a bad value from HMAC_KMS_<FLAG> is reported by the variable\'s name, a bad flag by the flag\'s (review: HMAC_KMS_PORT=abc said --port)', async () => {
+    const p0 = ['--port', '0'];
+    for (const [args, env, text] of [
+      [[], { HMAC_KMS_PORT: 'abc' }, 'HMAC_KMS_PORT must be 0..65535 (got abc)'],
+      [['--port', 'abc'], { HMAC_KMS_PORT: '0' }, '--port must be 0..65535 (got abc)'],
+      [p0, { HMAC_KMS_ACCOUNT: '12' }, 'HMAC_KMS_ACCOUNT must be 12 digits (got 12)'],
+      [p0, { HMAC_KMS_LOG: 'xml' }, 'HMAC_KMS_LOG must be text or json (got xml)'],
+      [p0, { HMAC_KMS_HMAC_REGIONS: 'most' }, 'HMAC_KMS_HMAC_REGIONS must be seed or all (got most)'],
+      [p0, { HMAC_KMS_COMPACT_AFTER: '0' }, 'HMAC_KMS_COMPACT_AFTER must be a positive whole number (got 0)'],
+      [p0, { HMAC_KMS_SEED: join(dir, 'no-such-seed.json') }, `HMAC_KMS_SEED: cannot read the seed file ${join(dir, 'no-such-seed.json')}`],
+      [p0, { HMAC_KMS_STATE: join(dir, 'env.state'), HMAC_KMS_WRAPPING_KEY: '' }, 'HMAC_KMS_STATE needs a wrapping key'],
+      [p0, { HMAC_KMS_QUIET: 'maybe' }, 'HMAC_KMS_QUIET must be 1, true, yes, on, 0, false, no or off (got maybe)'],
+      [p0, { HMAC_KMS_NO_CONSOLE: 'sometimes' }, 'HMAC_KMS_NO_CONSOLE must be 1, true, yes, on, 0, false, no or off (got sometimes)'],
+    ] as const) {
+      const e = await run(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, timeout: 10_000 }).catch((x: { code: number; stderr: string }) => x);
+      expect(e, text).toMatchObject({ code: 2 });
+      expect((e as { stderr: string }).stderr, text).toContain(text);
+    }
+  });
+
+  it('flags win over the boolean variables too: --no-quiet over HMAC_KMS_QUIET=1, --console over HMAC_KMS_NO_CONSOLE=1', async () => {
+    const s = await serve(['--no-quiet', '--console'], { HMAC_KMS_QUIET: '1', HMAC_KMS_NO_CONSOLE: 'true' });
+    expect(s.out()).toContain('quiet=false no-console=false');
+    expect(s.out()).not.toContain('from the environment'); // both flags won
+    expect(s.out()).toContain(`  console: ${s.url}/console`);
+    expect((await fetch(`${s.url}/console`)).status).toBe(200);
+    await post(s.url, 'ListKeys', {});
+    await settle();
+    expect(s.out()).toMatch(/ ListKeys - arn:aws:iam::111122223333:root 200 - [\d.]+ms\n/); // logged
+    // and the other way: --quiet and --no-console over variables that say otherwise
+    const q = await serve(['--quiet', '--no-console'], { HMAC_KMS_QUIET: '0', HMAC_KMS_NO_CONSOLE: 'no' });
+    expect(q.out()).toContain('quiet=true no-console=true');
+    await post(q.url, 'ListKeys', {});
+    await settle();
+    expect(q.out()).not.toMatch(/ListKeys/);
   });
 
   it('logs one line per request (text, then JSON), never a message, MAC or token', async () => {
@@ -206,7 +252,7 @@ describe('hmac-kms serve', () => {
     const s = await serve(['--account', '210987654321', '--credentials', creds, '--quiet']);
     await settle();
     expect(s.err()).toContain('credential AKIDOTHER acts as arn:aws:iam::111122223333:user/Dev, of account 111122223333, not --account 210987654321');
-    expect(s.out()).toContain('try: AWS_ACCESS_KEY_ID=AKIDOTHER AWS_SECRET_ACCESS_KEY=<its secret> aws kms create-key');
+    expect(s.out()).toContain('try: AWS_ACCESS_KEY_ID=AKIDOTHER AWS_SECRET_ACCESS_KEY="$(node -p '); // runs as printed: below
     const eu = await serve(['--region', 'eu-central-1', '--quiet']);
     await settle();
     expect(eu.err()).toContain('eu-central-1 has no HMAC keys with --hmac-regions seed (CreateKey answers UnsupportedOperationException); --hmac-regions all offers them everywhere but China');
@@ -225,6 +271,9 @@ describe('hmac-kms serve', () => {
       expect(e).toMatchObject({ code: 1 });
       expect((e as { stderr: string }).stderr).toContain(`port ${port} on 127.0.0.1 is already in use by pid ${process.pid} (`);
       expect((e as { stderr: string }).stderr).toContain(`kill ${process.pid}`);
+      // what may have left a server holding it, and how to start one that SIGTERM stops
+      expect((e as { stderr: string }).stderr).toContain('An "npx hmac-kms serve" or "npm exec -- hmac-kms serve" stopped with SIGTERM leaves its server running: neither passes the signal on.');
+      expect((e as { stderr: string }).stderr).toContain('In scripts and containers start it as: exec node node_modules/hmac-kms/dist/cli.js serve');
     } finally {
       holder.close();
     }
@@ -285,6 +334,153 @@ describe('hmac-kms serve', () => {
   });
 });
 
+describe('what serve prints, run as printed (issue #11.4, #11.5)', () => {
+  /**
+   * The `try:` line run by /bin/sh as a user pastes it, on a machine without AWS configuration: no AWS_* variable, no
+   * config or credentials file; `aws` on PATH is the CLI v2 found (a pip v1 may come first on this PATH).
+   */
+  async function runTryLine(out: string, awsPath: string): Promise<{ command: string; result: Record<string, unknown> }> {
+    const command = /^ {2}try: (.*)$/m.exec(out)?.[1];
+    if (!command) throw new Error(`no try: line in\n${out}`);
+    const bin = join(dir, 'aws-v2-on-path');
+    if (!existsSync(bin)) {
+      mkdirSync(bin);
+      symlinkSync(awsPath, join(bin, 'aws'));
+    }
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    Object.assign(env, { PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter), AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true' });
+    const { stdout } = await run('/bin/sh', ['-c', command], { env, cwd: tmpdir(), timeout: 30_000 });
+    return { command, result: JSON.parse(stdout) as Record<string, unknown> };
+  }
+
+  it('without --credentials: the printed create-key makes a key with the AWS CLI v2', { timeout: 60_000 }, async (ctx) => {
+    const aws = use(findAwsCli(2), ctx);
+    const s = await serve(['--quiet', '--region', 'eu-west-1']);
+    const { result } = await runTryLine(s.out(), aws);
+    expect(result.KeyMetadata).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Arn: expect.stringMatching(/^arn:aws:kms:eu-west-1:111122223333:key\//) });
+    expect((await post(s.url, 'ListKeys', {})).json.Keys).toEqual([{ KeyId: (result.KeyMetadata as { KeyId: string }).KeyId, KeyArn: (result.KeyMetadata as { Arn: string }).Arn }]);
+  });
+
+  it('with --credentials: the printed line takes an account root\'s access key, reads its secret from the credentials file (it never prints it) and runs as is', { timeout: 60_000 }, async (ctx) => {
+    const aws = use(findAwsCli(2), ctx);
+    const credsDir = join(dir, "creds with space and 'quote'");
+    mkdirSync(credsDir, { recursive: true });
+    const creds = join(credsDir, 'credentials.json');
+    const secret = 'hint-secret-9f8e7d6c5b4a';
+    writeFileSync(
+      creds,
+      JSON.stringify({
+        AKIDUSER: { secretAccessKey: 'user-secret', principal: 'arn:aws:iam::111122223333:user/NoPolicy' }, // CreateKey: AccessDeniedException
+        "AKID'ROOT": { secretAccessKey: secret, principal: 'arn:aws:iam::111122223333:root' },
+      }),
+    );
+    const s = await serve(['--quiet', '--credentials', creds]);
+    expect(s.out()).not.toContain(secret);
+    const { command, result } = await runTryLine(s.out(), aws);
+    expect(command).toMatch(/^AWS_ACCESS_KEY_ID='AKID'\\''ROOT' AWS_SECRET_ACCESS_KEY="\$\(node -p /);
+    expect(result.KeyMetadata).toMatchObject({ KeySpec: 'HMAC_256', Arn: expect.stringMatching(/^arn:aws:kms:us-east-1:111122223333:key\//) });
+  });
+
+  it('an internal error is printed on stderr with its stack, and answered as KMSInternalException (a failing getRandomValues, injected)', async () => {
+    // the fault: the platform's random source fails while CreateKey draws an HMAC_512 key's 64 bytes of material
+    const fault = join(dir, 'random-fault.mjs');
+    writeFileSync(
+      fault,
+      `const real = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+globalThis.crypto.getRandomValues = function injectedFault(array) {
+  if (array.length === 64) throw new Error('getRandomValues failed (a fault injected by the test)');
+  return real(array);
+};
+`,
+    );
+    const child = spawn(process.execPath, ['--import', pathToFileURL(fault).href, CLI, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        if (/ {2}try: /.test(out)) resolve(/KMS endpoint (http:\/\/\S+)/.exec(out)![1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}\n${out}\n${err}`)));
+    });
+    const failed = await post(url, 'CreateKey', { KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect(failed).toMatchObject({ status: 500, json: { __type: 'KMSInternalException' } });
+    expect((await post(url, 'CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).status).toBe(200); // and it goes on
+    await settle();
+    const printed = err.slice(err.indexOf('hmac-kms: internal error'));
+    expect(printed).toMatch(/^hmac-kms: internal error \(answered as KMSInternalException\)\nError: getRandomValues failed \(a fault injected by the test\)\n/);
+    // the stack: the frame that threw, and the server's own frames down to the request
+    expect(printed).toMatch(/\n {4}at .*injectedFault.*random-fault\.mjs:\d+:\d+\)?\n/);
+    expect(printed).toMatch(/\n {4}at .*dist\/index\.js:\d+:\d+\)?\n/);
+    expect(printed).toMatch(/\n {4}at .*dist\/cli\.js:\d+:\d+\)?\n/);
+    expect(out).toMatch(/ CreateKey - arn:aws:iam::111122223333:root 500 KMSInternalException [\d.]+ms\n/);
+  });
+});
+
+/** Waits for the child to end: its exit code, or the signal that ended it. */
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => (child.exitCode !== null || child.signalCode !== null ? r({ code: child.exitCode, signal: child.signalCode }) : child.once('exit', (code, signal) => r({ code, signal }))));
+
+/** A port free a moment ago (for a server whose stdout cannot be read to learn the port it picked). */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => probe.once('listening', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+describe('hmac-kms serve when its stdout goes away (review: `hmac-kms serve | head -1` died of an unhandled EPIPE)', () => {
+  it('stdout closed by its reader, then requests: the server goes on serving, its request log stops, nothing is said of it, SIGTERM exits 0', async () => {
+    const s = await serve([]);
+    s.child.stdout!.destroy(); // the reading end closed, as when `head -1` has its line and exits
+    for (let i = 0; i < 3; i++) {
+      expect((await post(s.url, 'ListKeys', {})).status).toBe(200);
+      await settle(100); // the request log is flushed on the next turn: each flush writes into the closed pipe
+    }
+    expect(s.child.exitCode).toBe(null);
+    s.child.kill('SIGTERM'); // the SIGTERM handler writes to stdout too
+    expect(await exited(s.child)).toEqual({ code: 0, signal: null });
+    expect(s.err()).toBe(''); // the pipe is gone: no one to tell, and stderr is no place for it
+  });
+
+  it('stdout closed, then SIGTERM first (--quiet: the handler\'s line is the first write into the closed pipe): exits 0', async () => {
+    const s = await serve(['--quiet']);
+    s.child.stdout!.destroy();
+    await settle(50);
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toEqual({ code: 0, signal: null });
+    expect(s.err()).toBe('');
+  });
+
+  it.runIf(existsSync('/dev/full'))('stdout on a full disk (/dev/full): said once on stderr; the server goes on and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d));
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      const up = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+      if (up) break;
+      if (i > 100 || child.exitCode !== null) throw new Error(`serve did not start: ${err}`);
+      await settle(50);
+    }
+    for (let i = 0; i < 3; i++) {
+      expect((await post(url, 'ListKeys', {})).status).toBe(200);
+      await settle(100);
+    }
+    expect(child.exitCode).toBe(null);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(err.match(/hmac-kms: cannot write to stdout: .*ENOSPC.*; nothing more is written there \(the server goes on\)/g)).toHaveLength(1);
+  });
+});
+
 // Each CLI found on the machine (test/helpers/tools.ts); a missing one skips saying why, and CI requires v2.
 describe('the README AWS CLI examples, v2 and v1 forms (issue #11.3)', () => {
   it.for([2, 1] as const)('AWS CLI v%i: generate-mac then verify-mac with the MAC generate-mac printed', { timeout: 60_000 }, async (major, ctx) => {
@@ -308,5 +504,54 @@ describe('the README AWS CLI examples, v2 and v1 forms (issue #11.3)', () => {
       const wrong = await aws('kms', 'verify-mac', '--key-id', keyId, '--message', 'hello', '--mac-algorithm', 'HMAC_SHA_256', '--mac', mac).catch((e: { stderr: string }) => e.stderr);
       expect(wrong).toContain('KMSInvalidMacException');
     }
+  });
+});
+
+// Review: the AWS CLI v1 only ever ran against servers without --credentials, where any signature is accepted, so the
+// SigV4 checks (every x-amz-* header signed, the body's hash; issue #10.4) were never exercised with it.
+describe('the AWS CLI v2 and v1 against serve --credentials: SigV4 verified', () => {
+  it.for([2, 1] as const)('AWS CLI v%i: signed calls run as the access key\'s principal; a wrong secret is refused with InvalidSignatureException', { timeout: 90_000 }, async (major, ctx) => {
+    const path = use(findAwsCli(major), ctx);
+    const creds = join(dir, `cli-v${major}-credentials.json`);
+    writeFileSync(
+      creds,
+      JSON.stringify({
+        AKIDCLIROOT: { secretAccessKey: 'cli-root-secret', principal: 'arn:aws:iam::111122223333:root' },
+        AKIDCLIUSER: { secretAccessKey: 'cli-user-secret', principal: 'arn:aws:iam::111122223333:user/NoPolicy' },
+      }),
+    );
+    const audit = join(dir, `cli-v${major}-audit.jsonl`);
+    const s = await serve(['--quiet', '--credentials', creds, '--audit', audit]);
+    const base = { ...process.env, AWS_DEFAULT_REGION: 'eu-west-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const as = (accessKeyId: string, secretAccessKey: string) => (...args: string[]) =>
+      run(path, [...args, '--endpoint-url', s.url, '--output', 'text'], { env: { ...base, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } }).then(
+        (r) => r.stdout.trim(),
+        (e: { stderr: string }) => Promise.reject(new Error(e.stderr)),
+      );
+    const root = as('AKIDCLIROOT', 'cli-root-secret');
+    const keyId = await root('kms', 'create-key', '--key-spec', 'HMAC_256', '--key-usage', 'GENERATE_VERIFY_MAC', '--query', 'KeyMetadata.KeyId');
+    // a body that carries bytes: v2 takes the message in base64, v1 as the text itself
+    const message = major === 2 ? Buffer.from('signed hello').toString('base64') : 'signed hello';
+    const mac = await root('kms', 'generate-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--query', 'Mac');
+    expect(mac).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const macArg = major === 2 ? mac : `fileb://${join(dir, `cli-v${major}-mac.bin`)}`;
+    if (major === 1) writeFileSync(join(dir, 'cli-v1-mac.bin'), Buffer.from(mac, 'base64'));
+    expect(await root('kms', 'verify-mac', '--key-id', keyId, '--message', message, '--mac-algorithm', 'HMAC_SHA_256', '--mac', macArg, '--query', 'MacValid')).toBe('True');
+    // the user's access key: signed correctly, runs as the user, who has no identity policy
+    await expect(as('AKIDCLIUSER', 'cli-user-secret')('kms', 'list-keys')).rejects.toThrow(
+      'AccessDeniedException) when calling the ListKeys operation: User: arn:aws:iam::111122223333:user/NoPolicy is not authorized to perform: kms:ListKeys',
+    );
+    // a wrong secret, an unknown access key: refused before anything runs
+    await expect(as('AKIDCLIROOT', 'not-the-secret')('kms', 'describe-key', '--key-id', keyId)).rejects.toThrow('(InvalidSignatureException) when calling the DescribeKey operation');
+    await expect(as('AKIDNOBODY', 'cli-root-secret')('kms', 'list-keys')).rejects.toThrow('(UnrecognizedClientException) when calling the ListKeys operation');
+    s.child.kill('SIGTERM');
+    await exited(s.child);
+    const records = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { eventName: string; errorCode?: string; userIdentity: { arn: string; accessKeyId?: string } });
+    expect(records.map((r) => [r.eventName, r.errorCode ?? null, r.userIdentity.arn, r.userIdentity.accessKeyId])).toEqual([
+      ['CreateKey', null, 'arn:aws:iam::111122223333:root', 'AKIDCLIROOT'],
+      ['GenerateMac', null, 'arn:aws:iam::111122223333:root', 'AKIDCLIROOT'],
+      ['VerifyMac', null, 'arn:aws:iam::111122223333:root', 'AKIDCLIROOT'],
+      ['ListKeys', 'AccessDenied', 'arn:aws:iam::111122223333:user/NoPolicy', 'AKIDCLIUSER'],
+    ]);
   });
 });

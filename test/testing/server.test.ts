@@ -152,6 +152,35 @@ describe('startTestServer', () => {
     expect((await server.kms.listKeys({})).Keys).toHaveLength(2);
   }, 60_000);
 
+  // Review: boto3 only ran against servers without credentials (any signature accepted), so the SigV4 checks (every
+  // x-amz-* header signed, the body's hash; issue #10.4) were never exercised with botocore.
+  it('boto3/botocore against a server with credentials: its signed calls run as the principal; a wrong secret is InvalidSignatureException', async (ctx) => {
+    const python = use(findPythonWithBoto3(), ctx);
+    const audit: AuditEvent[] = [];
+    const kms = new HmacKms({ audit: (e) => audit.push(e) });
+    await using server = await startTestServer({
+      kms,
+      credentials: { AKIDBOTO: { secretAccessKey: 'boto-secret', principal: 'arn:aws:iam::111122223333:root' } },
+    });
+    let stdout: string;
+    try {
+      ({ stdout } = await run(python, [BOTO3_SCRIPT, 'signed'], { env: process.env, timeout: 60_000 }));
+    } catch (e) {
+      const err = e as { message: string; stderr?: string };
+      throw new Error(`${python} with boto3 could not run ${BOTO3_SCRIPT} signed: ${err.message}\n${err.stderr ?? ''}`);
+    }
+    const result = JSON.parse(stdout) as { signed: { endpoint: string; keyArn: string; macValid: boolean; error: { code: string } }; wrongSecret: string | null; unknownAccessKey: string | null };
+    expect(result.signed.endpoint).toBe(server.url);
+    expect(result.signed.macValid).toBe(true);
+    expect(result.signed.error).toEqual({ code: 'DisabledException', message: `${result.signed.keyArn} is disabled.` });
+    expect(result.wrongSecret).toBe('InvalidSignatureException');
+    expect(result.unknownAccessKey).toBe('UnrecognizedClientException');
+    // every call that ran was signed by AKIDBOTO and ran as its principal; the refused ones never reached the engine
+    expect(audit.map((e) => [e.eventName, e.errorCode ?? null, e.userIdentity.arn, e.userIdentity.accessKeyId])).toEqual(
+      ['CreateKey', 'GenerateMac', 'VerifyMac', 'DisableKey'].map((op) => [op, null, 'arn:aws:iam::111122223333:root', 'AKIDBOTO']).concat([['GenerateMac', 'DisabledException', 'arn:aws:iam::111122223333:root', 'AKIDBOTO']]),
+    );
+  }, 60_000);
+
   it('outside Node (hmac-kms/testing without the "node" condition) it says what to use instead', async () => {
     await expect(startTestServerElsewhere()).rejects.toThrow(
       'startTestServer() needs Node.js (it serves HTTP with node:http), and hmac-kms/testing was loaded without the "node" export condition. Here, attach the emulator in-process with attachKms() or createSdkRequestHandler().',

@@ -9,7 +9,7 @@
  */
 import type { GrantListEntry } from './kms-types.generated.js';
 import type { KeyRecord } from './key.js';
-import { seqAppend, seqList, seqRemoved, type SeqList } from './ordered.js';
+import { seqAppend, seqIndexAppend, seqIndexRemoved, seqList, seqRemoved, type SeqList } from './ordered.js';
 import { StableMap, StableSet } from './stable-map.js';
 import type { World } from './world.js';
 
@@ -77,15 +77,17 @@ export function granteeId(principal: string): string {
   return principal;
 }
 
-const retiringId = (g: GrantRecord): string | undefined =>
-  g.RetiringPrincipal !== undefined ? `p:${g.RetiringPrincipal}` : g.RetiringServicePrincipal !== undefined ? `s:${g.RetiringServicePrincipal}` : undefined;
 export const retiringPrincipalId = (principal: string) => `p:${principal}`;
 export const retiringServiceId = (service: string) => `s:${service}`;
+/** A principal or a service principal as one index key (`p:` or `s:` before it). */
+const principalOrService = (principal: string | undefined, service: string | undefined): string | undefined =>
+  principal !== undefined ? retiringPrincipalId(principal) : service !== undefined ? retiringServiceId(service) : undefined;
+const retiringId = (g: GrantRecord) => principalOrService(g.RetiringPrincipal, g.RetiringServicePrincipal);
 /** The key of `World.retirable`: a retiring principal's grants on the keys of one Region (ListRetirableGrants is per Region). */
 export const retirableIn = (id: string, region: string) => `${id}\u0000${region}`;
 /** The key of `KeyGrants.byGranteeAsWritten` for a grant, and for ListGrants' filter members. */
-export const granteeListId = (g: { GranteePrincipal?: string | undefined; GranteeServicePrincipal?: string | undefined }): string | undefined =>
-  g.GranteePrincipal !== undefined ? `p:${g.GranteePrincipal}` : g.GranteeServicePrincipal !== undefined ? `s:${g.GranteeServicePrincipal}` : undefined;
+export const granteeListId = (g: { GranteePrincipal?: string | undefined; GranteeServicePrincipal?: string | undefined }) =>
+  principalOrService(g.GranteePrincipal, g.GranteeServicePrincipal);
 
 export const isLiveGrant = (world: World) => (g: GrantRecord) => world.grants.get(g.GrantId) === g;
 const isLiveKeyGrant = (grants: KeyGrants) => (g: GrantRecord) => grants.byId.get(g.GrantId) === g;
@@ -96,11 +98,7 @@ export function storeGrant(world: World, key: KeyRecord, grant: GrantRecord): vo
   grants.byId.set(grant.GrantId, grant);
   seqAppend(grants.order, grant);
   const gid = granteeListId(grant);
-  if (gid !== undefined) {
-    let written = grants.byGranteeAsWritten.get(gid);
-    if (!written) grants.byGranteeAsWritten.set(gid, (written = seqList()));
-    seqAppend(written, grant);
-  }
+  if (gid !== undefined) seqIndexAppend(grants.byGranteeAsWritten, gid, grant);
   if (grant.Name !== undefined) grants.byFingerprint.set(grant.fingerprint, grant);
   if (grant.GranteePrincipal !== undefined && grant.Constraints?.SourceArn === undefined) {
     const id = granteeId(grant.GranteePrincipal);
@@ -114,12 +112,7 @@ export function storeGrant(world: World, key: KeyRecord, grant: GrantRecord): vo
   }
   world.grants.set(grant.GrantId, grant);
   const rid = retiringId(grant);
-  if (rid !== undefined) {
-    const at = retirableIn(rid, key.Region);
-    let list = world.retirable.get(at);
-    if (!list) world.retirable.set(at, (list = seqList()));
-    seqAppend(list, grant);
-  }
+  if (rid !== undefined) seqIndexAppend(world.retirable, retirableIn(rid, key.Region), grant);
 }
 
 /** Removes a grant of `key` from every index (RetireGrant, RevokeGrant). */
@@ -129,11 +122,7 @@ export function removeGrant(world: World, key: KeyRecord, grant: GrantRecord): v
   grants.byId.delete(grant.GrantId);
   seqRemoved(grants.order, isLiveKeyGrant(grants));
   const gid = granteeListId(grant);
-  const written = gid === undefined ? undefined : grants.byGranteeAsWritten.get(gid);
-  if (written) {
-    seqRemoved(written, isLiveKeyGrant(grants));
-    if (written.items.length === written.dead) grants.byGranteeAsWritten.delete(gid!);
-  }
+  if (gid !== undefined) seqIndexRemoved(grants.byGranteeAsWritten, gid, isLiveKeyGrant(grants));
   if (grants.byFingerprint.get(grant.fingerprint) === grant) grants.byFingerprint.delete(grant.fingerprint);
   if (grant.GranteePrincipal !== undefined) {
     const id = granteeId(grant.GranteePrincipal);
@@ -149,12 +138,7 @@ export function removeGrant(world: World, key: KeyRecord, grant: GrantRecord): v
   if (grants.byId.size === 0) key.grants = undefined;
   world.grants.delete(grant.GrantId);
   const rid = retiringId(grant);
-  const at = rid === undefined ? undefined : retirableIn(rid, key.Region);
-  const list = at === undefined ? undefined : world.retirable.get(at);
-  if (list) {
-    seqRemoved(list, isLiveGrant(world));
-    if (list.items.length === list.dead) world.retirable.delete(at!);
-  }
+  if (rid !== undefined) seqIndexRemoved(world.retirable, retirableIn(rid, key.Region), isLiveGrant(world));
 }
 
 /** Removes every grant of a deleted key. */

@@ -25,6 +25,28 @@ export function seqRemoved<T extends { readonly seq: number }>(list: SeqList<T>,
   }
 }
 
+/** A map of keys to lists of items (`World.retirable`, `KeyGrants.byGranteeAsWritten`). */
+interface SeqIndex<K, T extends { readonly seq: number }> {
+  get(key: K): SeqList<T> | undefined;
+  set(key: K, list: SeqList<T>): unknown;
+  delete(key: K): unknown;
+}
+
+/** Appends `item` to the list filed under `key`, making the list when there is none. */
+export function seqIndexAppend<K, T extends { readonly seq: number }>(index: SeqIndex<K, T>, key: K, item: T): void {
+  let list = index.get(key);
+  if (!list) index.set(key, (list = seqList()));
+  seqAppend(list, item);
+}
+
+/** Records that an item left the list filed under `key`; the list goes once none of its items is alive. */
+export function seqIndexRemoved<K, T extends { readonly seq: number }>(index: SeqIndex<K, T>, key: K, isLive: (item: T) => boolean): void {
+  const list = index.get(key);
+  if (!list) return;
+  seqRemoved(list, isLive);
+  if (list.items.length === list.dead) index.delete(key);
+}
+
 /** The live items with seq >= `from`, in order. */
 export function* seqFrom<T extends { readonly seq: number }>(list: SeqList<T>, from: number, isLive: (item: T) => boolean): Generator<T> {
   const items = list.items;

@@ -122,8 +122,12 @@ const MAC_ALGORITHM_OF_SPEC: Readonly<Record<string, MacAlgorithmSpec>> = {
 };
 
 export const isMacAlgorithm = (v: unknown): v is MacAlgorithmSpec => typeof v === 'string' && Object.hasOwn(MAC_LENGTH, v);
-export const isKeyArn = (id: string): boolean => /^arn:[\w-]+:kms:[^:]*:\d*:key\/.+$/.test(id);
-export const isAliasName = (id: string): boolean => id.startsWith('alias/') || /^arn:[\w-]+:kms:[^:]*:\d*:alias\/.+$/.test(id);
+/** A key ARN: partition, Region, account, key id. */
+export const KEY_ARN_PARTS = /^arn:([\w-]+):kms:([^:]*):(\d*):key\/(.+)$/;
+/** An alias ARN: partition, Region, account. */
+export const ALIAS_ARN_PARTS = /^arn:([\w-]+):kms:([^:]*):(\d*):alias\/.+$/;
+export const isKeyArn = (id: string): boolean => KEY_ARN_PARTS.test(id);
+export const isAliasName = (id: string): boolean => id.startsWith('alias/') || ALIAS_ARN_PARTS.test(id);
 
 export function checkKeyId(helper: string, keyId: unknown): asserts keyId is string {
   if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 2048) throw new TypeError(`${helper}: KeyId must be a KMS key id, key ARN, alias name or alias ARN`);

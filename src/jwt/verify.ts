@@ -6,7 +6,7 @@
 import { decodeBase64url } from './base64url.js';
 import { checkClaimOptions, isPlainObject, validateClaims, type ClaimChecks, type JwtPayload } from './claims.js';
 import { JOSEAlgNotAllowed, JOSENotSupported, JWKSNoMatchingKey, JWSInvalid, JWSSignatureVerificationFailed, JWTInvalid } from './errors.js';
-import { checkGrantTokens, errorName, isAliasName, isKeyArn, MAC_ALGORITHM_OF, MAC_LENGTH, requireMethods, type JwsHmacAlgorithm, type MacKms } from './kms-port.js';
+import { ALIAS_ARN_PARTS, checkGrantTokens, errorName, isAliasName, isKeyArn, KEY_ARN_PARTS, MAC_ALGORITHM_OF, MAC_LENGTH, requireMethods, type JwsHmacAlgorithm, type MacKms } from './kms-port.js';
 import { MAX_SIGNING_INPUT_BYTES } from './sign.js';
 
 export interface VerifyJwtOptions extends ClaimChecks {
@@ -66,8 +66,6 @@ function checkCrit(header: Record<string, unknown>, recognized: Record<string, b
   }
 }
 
-const KEY_ARN_PARTS = /^arn:([\w-]+):kms:([^:]*):(\d*):key\/(.+)$/;
-
 /**
  * Whether `arn` is the key the token's `kid` names: the same key ARN, or — for a multi-Region key (key id `mrk-…`) —
  * the ARN of a related multi-Region key in another Region (same partition, account and key id). Related multi-Region
@@ -80,8 +78,6 @@ function isKidKey(kid: string, arn: string): boolean {
   const b = KEY_ARN_PARTS.exec(arn);
   return !!a && !!b && a[4]!.startsWith('mrk-') && a[1] === b[1] && a[3] === b[3] && a[4] === b[4];
 }
-
-const ALIAS_ARN_PARTS = /^arn:([\w-]+):kms:([^:]*):(\d*):alias\/.+$/;
 
 /** Where a key ARN or alias ARN lives: partition, Region, account. */
 interface Scope {

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findRuntimeMatrix, use } from '../helpers/tools.js';
 import type { StorageView } from './observed-worker.js';
 import { withTmpdir } from './own-tmpdir.js';
+import { WORKER_BUILD } from './worker-build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRAPPING_KEY = '5a'.repeat(32);
@@ -25,15 +26,9 @@ const MATRIX = findRuntimeMatrix();
 /** A Worker bundled from the built package as wrangler would: its source text, or a file (TypeScript). */
 async function bundle(worker: { contents: string } | { file: string }): Promise<string> {
   const out = await build({
+    ...WORKER_BUILD,
     ...('file' in worker ? { entryPoints: [worker.file] } : { stdin: { contents: worker.contents, resolveDir: ROOT, loader: 'js' as const } }),
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'import'],
     alias: { 'hmac-kms/cloudflare': join(ROOT, 'dist/cloudflare/index.js'), 'hmac-kms': join(ROOT, 'dist/index.js') },
-    logLevel: 'silent',
   });
   return out.outputFiles[0]!.text;
 }
@@ -178,6 +173,17 @@ async function populate(client: KMSClient) {
   return { keyId, grantId, mac, doomed };
 }
 
+/** A fresh storage directory holding `populate`'s world, written by a worker that is closed again. */
+async function populatedWorld() {
+  const persist = freshWorld();
+  const first = await worker(persist);
+  try {
+    return { persist, made: await populate(first.client) };
+  } finally {
+    await first.close();
+  }
+}
+
 describe('hmac-kms/cloudflare in workerd', () => {
   beforeEach((ctx) => void use(MATRIX, ctx));
   beforeAll(async () => {
@@ -207,15 +213,7 @@ describe('hmac-kms/cloudflare in workerd', () => {
   }, 60_000);
 
   it('after miniflare is disposed and started again on the same directory, everything is there and the MACs are the same', async () => {
-    const persist = freshWorld();
-    const first = await worker(persist);
-    let made: Awaited<ReturnType<typeof populate>>;
-    try {
-      made = await populate(first.client);
-    } finally {
-      await first.close();
-    }
-    const { keyId, grantId, mac, doomed } = made;
+    const { persist, made: { keyId, grantId, mac, doomed } } = await populatedWorld();
     const w = await worker(persist);
     try {
       const { Keys } = await w.client.send(new ListKeysCommand({}));
@@ -247,14 +245,7 @@ describe('hmac-kms/cloudflare in workerd', () => {
   }, 60_000);
 
   it('a wrong wrapping key: every request fails with an AWS JSON 1.1 error saying so, and the stored state is untouched', async () => {
-    const persist = freshWorld();
-    const first = await worker(persist);
-    let made: Awaited<ReturnType<typeof populate>>;
-    try {
-      made = await populate(first.client);
-    } finally {
-      await first.close();
-    }
+    const { persist, made } = await populatedWorld();
     const filesBefore = databaseFiles(persist);
     const w = await worker(persist, { wrappingKey: '00'.repeat(32) });
     try {
@@ -342,14 +333,7 @@ describe('hmac-kms/cloudflare in workerd', () => {
   }, 60_000);
 
   it('after a restart the state is loaded once, before the first request, however many arrive at once (issue #15.1)', async () => {
-    const persist = freshWorld();
-    const first = await worker(persist);
-    let made: Awaited<ReturnType<typeof populate>>;
-    try {
-      made = await populate(first.client);
-    } finally {
-      await first.close();
-    }
+    const { persist, made } = await populatedWorld();
     const w = await worker(persist, { observed: true });
     /** The tables each statement read, in order. */
     const reads = (statements: string[]) => statements.filter((q) => /^\s*SELECT\b/i.test(q)).map((q) => /\bFROM\s+(\w+)/i.exec(q)?.[1]);

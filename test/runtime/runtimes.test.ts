@@ -22,6 +22,7 @@ import { fromKmsClient, signJwt, verifyJwt } from '../../src/jwt/index.js';
 import { chromiumSupport, useChromium } from '../helpers/browser.js';
 import { findRuntimeMatrix, use } from '../helpers/tools.js';
 import { withTmpdir } from './own-tmpdir.js';
+import { WORKER_BUILD } from './worker-build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -148,17 +149,7 @@ export default {
 `,
     );
     // bundled from the built package (its "import" export), as wrangler would; no Node built-ins exist in the Worker
-    const bundle = await build({
-      entryPoints: [join(fixture, 'worker.mjs')],
-      absWorkingDir: fixture,
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      conditions: ['workerd', 'worker', 'import'],
-      logLevel: 'silent',
-    });
+    const bundle = await build({ ...WORKER_BUILD, entryPoints: [join(fixture, 'worker.mjs')], absWorkingDir: fixture });
     // cf: false, or miniflare downloads Cloudflare's request metadata (cf.json) from the internet on every start
     // its temporary directory inside the fixture, which afterAll removes (./own-tmpdir.ts)
     const mf = withTmpdir(fixture, () => new Miniflare({
